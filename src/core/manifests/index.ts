@@ -1,0 +1,184 @@
+/** Which reader reads which file; finding manifests under a folder; merging them. */
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import type { Manifest, ManifestKind, Requirement } from '../model/manifest';
+import { specifierContains } from '../model/versions';
+import { readCondaFile } from './conda';
+import { readPipfile } from './pipfile';
+import { readPyproject } from './pyproject';
+import { readRequirementsFile, type RequirementsOptions } from './requirements';
+import { readSetupCfg } from './setupcfg';
+import { readSetupPy } from './setuppy';
+
+/** The manifest kind a file name implies, or null when Seam does not read such files. */
+export function kindOf(path: string): ManifestKind | null {
+  const base = nodePath.basename(path).toLowerCase();
+  if (base === 'pyproject.toml') return 'pyproject';
+  if (base === 'pipfile') return 'pipfile';
+  if (base === 'setup.cfg') return 'setup.cfg';
+  if (base === 'setup.py') return 'setup.py';
+  if (/\.ya?ml$/.test(base) && /(^|[-_.])(environment|env|conda)([-_.]|$)/.test(base)) return 'conda';
+  if (/\.(txt|in)$/.test(base) && /(requirement|constraint)/.test(base)) return 'requirements';
+  if (/\.(txt|in)$/.test(base) && /(^|[/\\])requirements[/\\]/i.test(path)) return 'requirements';
+  return null;
+}
+
+/** Reads one manifest of any kind into the model. Never throws for bad content. */
+export function readManifest(path: string, options: RequirementsOptions & { kind?: ManifestKind } = {}): Manifest {
+  const kind = options.kind ?? kindOf(path) ?? guessKind(path);
+  switch (kind) {
+    case 'conda': return readCondaFile(path, options);
+    case 'pyproject': return readPyproject(path);
+    case 'pipfile': return readPipfile(path);
+    case 'setup.cfg': return readSetupCfg(path);
+    case 'setup.py': return readSetupPy(path);
+    default: return readRequirementsFile(path, options);
+  }
+}
+
+function guessKind(path: string): ManifestKind {
+  const base = nodePath.basename(path).toLowerCase();
+  if (/\.ya?ml$/.test(base)) return 'conda';
+  if (base.endsWith('.toml')) return 'pyproject';
+  return 'requirements';
+}
+
+export const SKIPPED_DIRS = new Set([
+  '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.tox', '.nox', '__pycache__', '.mypy_cache',
+  '.pytest_cache', '.ruff_cache', 'build', 'dist', 'site-packages', '.direnv', '.eggs', 'result', '.idea', '.vscode', '.seam',
+]);
+
+export interface FindOptions {
+  maxDepth?: number;
+  maxEntries?: number;
+}
+
+/** Finds manifests under `root`, skipping VCS, virtualenv and build folders. Sorted, deterministic. */
+export function findManifests(root: string, options: FindOptions = {}): string[] {
+  const maxDepth = options.maxDepth ?? 8;
+  let budget = options.maxEntries ?? 50_000;
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (--budget < 0) return;
+      const full = nodePath.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info') && depth < maxDepth) walk(full, depth + 1);
+      } else if (e.isFile() && kindOf(full)) {
+        found.push(full);
+      }
+    }
+  };
+  walk(root, 0);
+  return found;
+}
+
+/** A requirement declared in more than one place, with whether the declarations can agree. */
+export interface Overlap {
+  normalizedName: string;
+  kind: 'duplicate' | 'conflict';
+  message: string;
+  requirements: Requirement[];
+}
+
+export interface ProjectModel {
+  manifests: Manifest[];
+  overlaps: Overlap[];
+}
+
+/**
+ * Reads every given manifest. A file that another one includes (-r/-c) is not read again as
+ * a root. Requirements of the same package in several places are reported as overlaps.
+ */
+export function readProject(paths: string[], options: RequirementsOptions = {}): ProjectModel {
+  const manifests: Manifest[] = [];
+  const included = new Set<string>();
+  const sorted = [...paths].sort((a, b) => includeRank(a) - includeRank(b) || a.localeCompare(b));
+  for (const p of sorted) {
+    if (included.has(nodePath.resolve(p))) continue;
+    const m = readManifest(p, options);
+    for (const f of m.files.slice(1)) included.add(nodePath.resolve(f));
+    manifests.push(m);
+  }
+  const byPath = new Map(manifests.map((m) => [m.path, m]));
+  const ordered = paths.map((p) => byPath.get(p)).filter((m): m is Manifest => m !== undefined);
+  return { manifests: ordered, overlaps: findOverlaps(ordered) };
+}
+
+/** Top-level manifests first so that included files are folded into what includes them. */
+function includeRank(path: string): number {
+  const kind = kindOf(path);
+  if (kind === 'conda' || kind === 'pyproject') return 0;
+  const base = nodePath.basename(path).toLowerCase();
+  if (base === 'requirements.txt' || base.includes('dev') || base.includes('test') || base.includes('all')) return 1;
+  return 2;
+}
+
+export function findOverlaps(manifests: Manifest[]): Overlap[] {
+  const groups = new Map<string, Requirement[]>();
+  for (const m of manifests) {
+    for (const r of m.requirements) {
+      if (!r.normalizedName || r.scope.kind === 'build') continue;
+      const key = `${r.ecosystem === 'conda' ? 'conda:' : ''}${r.normalizedName}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(r);
+    }
+  }
+  const overlaps: Overlap[] = [];
+  for (const [, reqs] of groups) {
+    if (reqs.length < 2) continue;
+    const pinned = reqs.filter((r) => r.specifier);
+    const conflict = findConflict(pinned);
+    const where = reqs.map((r) => `${nodePath.basename(r.source.path)}:${r.source.line}`).join(', ');
+    overlaps.push(conflict
+      ? { normalizedName: reqs[0].normalizedName, kind: 'conflict', requirements: reqs, message: `${reqs[0].normalizedName}: '${conflict[0].specifier}' (${loc(conflict[0])}) and '${conflict[1].specifier}' (${loc(conflict[1])}) cannot both hold` }
+      : { normalizedName: reqs[0].normalizedName, kind: 'duplicate', requirements: reqs, message: `${reqs[0].normalizedName} is declared ${reqs.length} times (${where})` });
+  }
+  return overlaps.sort((a, b) => a.normalizedName.localeCompare(b.normalizedName));
+}
+
+function loc(r: Requirement): string {
+  return `${nodePath.basename(r.source.path)}:${r.source.line}`;
+}
+
+/** Two declarations conflict when no version named in either satisfies both (markers ignored). */
+function findConflict(reqs: Requirement[]): [Requirement, Requirement] | null {
+  for (let i = 0; i < reqs.length; i++) {
+    for (let j = i + 1; j < reqs.length; j++) {
+      const a = reqs[i];
+      const b = reqs[j];
+      if (a.marker !== b.marker && a.marker && b.marker) continue;
+      const candidates = [...versionsIn(a.specifier), ...versionsIn(b.specifier)].flatMap(neighbours);
+      const agree = candidates.some((v) => safeContains(a.specifier, v) && safeContains(b.specifier, v));
+      if (!agree && candidates.length) return [a, b];
+    }
+  }
+  return null;
+}
+
+function versionsIn(spec: string): string[] {
+  return spec.split(',').map((c) => c.replace(/^[=!<>~]+/, '').replace(/\.\*$/, '')).filter(Boolean);
+}
+
+/** A version and ones just above it, so ranges like ">=1,<2" and ">1.5" find common ground. */
+function neighbours(v: string): string[] {
+  const base = v.split('+')[0];
+  const parts = base.split('.');
+  const last = Number(parts[parts.length - 1]);
+  const up = Number.isFinite(last) ? [...parts.slice(0, -1), String(last + 1)].join('.') : base;
+  return [v, base, `${base}.1`, up, `${base}.post1`];
+}
+
+function safeContains(spec: string, v: string): boolean {
+  try {
+    return specifierContains(spec, v);
+  } catch {
+    return false;
+  }
+}
