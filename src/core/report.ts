@@ -57,7 +57,7 @@ export function formatSummary(model: ProjectModel, rel: (p: string) => string, s
   for (const m of model.manifests) {
     out.push(`${style.bold(rel(m.path))}  ${style.dim(describe(m))}`);
     const rows = m.requirements.map((r) => [
-      r.ecosystem === 'conda' ? 'conda' : 'pip', r.name || style.dim('(unnamed)'),
+      r.ecosystem === 'conda' ? 'conda' : 'pip', r.name ? `${r.name}${r.extras.length ? `[${r.extras.join(',')}]` : ''}` : style.dim('(unnamed)'),
       [r.specifier || r.conda?.version || '', r.url ? `@ ${r.url}` : '', r.conda?.build ? `build ${r.conda.build}` : ''].filter(Boolean).join(' ') || style.dim('any'),
       [scopeLabel(r) === 'main' ? '' : scopeLabel(r), r.marker ? `; ${r.marker}` : '', r.editable ? 'editable' : '', r.hashes.length ? `${r.hashes.length} hash${r.hashes.length > 1 ? 'es' : ''}` : '',
         r.source.path !== m.path ? `from ${rel(r.source.path)}:${r.source.line}` : ''].filter(Boolean).join('  '),

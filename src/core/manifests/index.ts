@@ -126,7 +126,9 @@ export function findOverlaps(manifests: Manifest[]): Overlap[] {
   for (const m of manifests) {
     for (const r of m.requirements) {
       if (!r.normalizedName || r.scope.kind === 'build') continue;
-      const key = `${r.ecosystem === 'conda' ? 'conda:' : ''}${r.normalizedName}`;
+      // A conda package and a PyPI package of the same normalized name are the same package;
+      // names that differ across ecosystems (pytorch/torch) are the planner's to map.
+      const key = r.normalizedName;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(r);
     }
   }

@@ -43,9 +43,8 @@ function convertClause(raw: string): string[] {
 }
 
 function bump(parts: number[], at: number): string {
-  const out = parts.slice(0, at + 1);
-  out[at] += 1;
-  while (out.length < Math.max(2, at + 1)) out.push(0);
+  // Same number of parts as written, as poetry's docs put it: ^1.2.3 → <2.0.0, ~1.2 → <1.3.
+  const out = parts.map((p, i) => (i < at ? p : i === at ? p + 1 : 0));
   return out.join('.');
 }
 

@@ -183,6 +183,8 @@ interface ParsedOption {
   name: string;
   value: string | null;
   offset: number;
+  /** Where the value starts (the option's own offset when they share a word). */
+  valueOffset: number;
 }
 
 function parseOptions(line: LogicalLine, text: string, base: number, m: Manifest): ParsedOption[] | null {
@@ -199,11 +201,14 @@ function parseOptions(line: LogicalLine, text: string, base: number, m: Manifest
     const at = base + w.offset;
     let name = w.value;
     let value: string | null = null;
+    let valueOffset = at;
     if (name.startsWith('--') && name.includes('=')) {
       value = name.slice(name.indexOf('=') + 1);
+      valueOffset = at + name.indexOf('=') + 1;
       name = name.slice(0, name.indexOf('='));
     } else if (/^-[a-z]./.test(name) && !name.startsWith('--')) {
       value = name.slice(2);
+      valueOffset = at + 2;
       name = name.slice(0, 2);
     }
     const spec = GLOBAL_OPTIONS[name];
@@ -219,9 +224,10 @@ function parseOptions(line: LogicalLine, text: string, base: number, m: Manifest
         return null;
       }
       value = next.value;
+      valueOffset = base + next.offset;
       i++;
     }
-    opts.push({ name: spec.canonical, value, offset: at });
+    opts.push({ name: spec.canonical, value, offset: at, valueOffset });
   }
   return opts;
 }
@@ -262,7 +268,7 @@ function handleOption(ctx: Context, line: LogicalLine, o: ParsedOption, baseDir:
       return;
     }
     case '--editable':
-      addRequirementFromReference(ctx, line, v, o.offset, baseDir, scope, true, [], {});
+      addRequirementFromReference(ctx, line, v, o.valueOffset, baseDir, scope, true, [], {});
       return;
     case '--index-url':
     case '--extra-index-url':

@@ -81,6 +81,9 @@ export function parseRequirement(text: string): ParsedRequirement {
     if (!url) s.fail('expected a URL after @');
     if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(url)) s.fail(`'${url}' is not a URL: after '@' pip expects scheme://…`, start);
     const hadSpace = s.match(/[ \t]+/y) !== null;
+    if (!s.atEnd() && url.endsWith(';')) {
+      s.fail("a space is needed between the URL and ';' (without it, ';' is read as part of the URL)", start + url.length - 1);
+    }
     if (!s.atEnd()) {
       if (!s.peek(';')) s.fail(`expected ';' before an environment marker, found '${s.here()}'`);
       if (!hadSpace) s.fail("a space is needed between the URL and ';' (otherwise ';' is read as part of the URL)");

@@ -1,0 +1,1 @@
+"""Vision training package (an example project for Seam)."""

@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const SHARED = path.resolve(ROOT, '..', 'shared');
+
+/** Skips the running test, saying why on its own line, so a skip is never mistaken for a pass. */
+export function skipBecause(ctx: Mocha.Context, reason: string): never {
+  console.log(`      SKIPPED (${reason})`);
+  ctx.skip();
+  throw new Error('unreachable');
+}
+
+/** Writes files (relative path → text or bytes) under a fresh temporary folder. */
+export function tree(files: Record<string, string | Uint8Array>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-test-'));
+  for (const [rel, content] of Object.entries(files)) {
+    const full = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, content);
+  }
+  return dir;
+}
+
+/** A hash of every file's path, bytes and mode under `dir`, to prove nothing was written. */
+export function snapshot(dir: string): string {
+  const h = crypto.createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, e.name);
+      h.update(path.relative(dir, full));
+      if (e.isDirectory()) walk(full);
+      else {
+        h.update(fs.readFileSync(full));
+        h.update(String(fs.statSync(full).mode));
+      }
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
+export function which(cmd: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
