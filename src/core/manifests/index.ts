@@ -25,7 +25,14 @@ export function kindOf(path: string): ManifestKind | null {
 
 /** Reads one manifest of any kind into the model. Never throws for bad content. */
 export function readManifest(path: string, options: RequirementsOptions & { kind?: ManifestKind } = {}): Manifest {
-  const kind = options.kind ?? kindOf(path) ?? guessKind(path);
+  const m = readByKind(path, options.kind ?? kindOf(path) ?? guessKind(path), options);
+  // Problems in reading order: by file (as first read), then line and column.
+  const fileOrder = new Map([...m.files, m.path].map((f, i) => [f, i] as const));
+  m.problems.sort((a, b) => (fileOrder.get(a.path) ?? 0) - (fileOrder.get(b.path) ?? 0) || a.line - b.line || a.column - b.column);
+  return m;
+}
+
+function readByKind(path: string, kind: ManifestKind, options: RequirementsOptions): Manifest {
   switch (kind) {
     case 'conda': return readCondaFile(path, options);
     case 'pyproject': return readPyproject(path);

@@ -1,6 +1,7 @@
 /** TOML with positions: values from toml-eslint-parser plus an index from key paths to nodes. */
 import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { SeamError } from '../errors';
+import { LineIndex } from './text';
 
 type TomlNode = { type: string; loc: { start: { line: number; column: number }; end: { line: number; column: number } }; [k: string]: unknown };
 
@@ -16,7 +17,12 @@ export function parseLocatedToml(text: string): LocatedToml {
   try {
     ast = parseTOML(text) as unknown as TomlNode;
   } catch (e) {
-    const err = e as { message: string; lineNumber?: number; column?: number };
+    const err = e as { message: string; lineNumber?: number; column?: number; index?: number };
+    if (typeof err.index === 'number') {
+      // The parser puts an error found at a line break on the next line; the offset is exact.
+      const at = new LineIndex(text).position(Math.min(err.index, text.length));
+      throw new SeamError(`TOML: ${err.message}`, at.column, undefined, at.line);
+    }
     throw new SeamError(`TOML: ${err.message}`, (err.column ?? 0) + 1, undefined, err.lineNumber ?? 1);
   }
   const index = new Map<string, TomlNode>();
