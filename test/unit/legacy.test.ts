@@ -181,4 +181,9 @@ setup(
     assert.deepEqual(readSetupPy(path.join(dir, 'b.py')).problems.map((p) => [p.line, p.code]), [[1, 'setuppy/syntax']]);
     assert.deepEqual(readSetupPy(path.join(dir, 'c.py')).problems.map((p) => p.code), ['setuppy/dynamic']);
   });
+
+  it('steps over stray closing brackets among setup() arguments instead of looping', () => {
+    const m = readSetupPy(path.join(tree({ 'setup.py': 'setup(name="n", extras}1]a}, install_requires=["numpy"])\n' }), 'setup.py'));
+    assert.deepEqual(rows(m), [['numpy', '', 'main', null]]);
+  });
 });

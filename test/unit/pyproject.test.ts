@@ -171,6 +171,13 @@ explicit = true
     const m = read('[project]\ndependencies = "numpy"\noptional-dependencies = 3\n[dependency-groups]\nx = [1]\n');
     assert.deepEqual(m.problems.map((p) => p.code), ['pyproject/not-a-list', 'pyproject/optional', 'pyproject/not-a-string']);
   });
+
+  it('reports an invalid poetry python constraint at its line, for the project and for a dependency', () => {
+    const m = read('[tool.poetry.dependencies]\npython = "^.9"\nx = { version = "^1.2", python = "^3.x" }\ny = "^1"\n');
+    assert.deepEqual(m.problems.map((p) => [p.line, p.code]), [[2, 'poetry/bad-python'], [3, 'poetry/bad-python']]);
+    assert.equal(m.python, undefined);
+    assert.deepEqual(rows(m), [['y', '>=1,<2', 'main']]);
+  });
 });
 
 describe('poetry constraints', () => {

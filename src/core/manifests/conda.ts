@@ -38,7 +38,9 @@ export function parseCondaSpec(input: string): CondaSpec {
   const offset = input.length - input.trimStart().length + (dc >= 0 ? dc + 2 : 0);
   let version: string | null = null;
   let build: string | null = null;
-  const bracket = /\[([^\]]*)\]\s*$/.exec(text);
+  const trimmed = text.trimEnd();
+  const openAt = trimmed.endsWith(']') ? trimmed.lastIndexOf('[') : -1;
+  const bracket = openAt >= 0 ? Object.assign([trimmed.slice(openAt), trimmed.slice(openAt + 1, -1)], { index: openAt }) : null;
   if (bracket) {
     for (const part of bracket[1].split(',')) {
       const kv = /^\s*([a-z_]+)\s*=\s*["']?([^"']*)["']?\s*$/.exec(part);

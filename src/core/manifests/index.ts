@@ -157,7 +157,8 @@ function loc(r: Requirement): string {
 }
 
 /** Two declarations conflict when no version named in either satisfies both (markers ignored). */
-function findConflict(reqs: Requirement[]): [Requirement, Requirement] | null {
+function findConflict(all: Requirement[]): [Requirement, Requirement] | null {
+  const reqs = all.slice(0, 64); // Bounded: a file with thousands of copies of one name stays fast.
   for (let i = 0; i < reqs.length; i++) {
     for (let j = i + 1; j < reqs.length; j++) {
       const a = reqs[i];

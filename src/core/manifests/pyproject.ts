@@ -178,8 +178,12 @@ class Reader {
       const p = [...path, name];
       if (normalizeName(name) === 'python') {
         if (typeof spec === 'string') {
-          const converted = poetryToPepSafe(spec);
-          if (converted !== null) this.m.python ??= { specifier: converted, source: this.loc(p) };
+          try {
+            const converted = poetryToPep440(spec);
+            if (converted !== null) this.m.python ??= { specifier: converted, source: this.loc(p) };
+          } catch (e) {
+            this.warn(p, 'poetry/bad-python', `python: ${(e as Error).message}`, 'error');
+          }
         }
         continue;
       }
@@ -204,8 +208,12 @@ class Reader {
     const markers: string[] = [];
     if (typeof table.markers === 'string') markers.push(table.markers);
     if (typeof table.python === 'string') {
-      const pm = pythonConstraintToMarker(table.python);
-      if (pm) markers.push(pm);
+      try {
+        const pm = pythonConstraintToMarker(table.python);
+        if (pm) markers.push(pm);
+      } catch (e) {
+        return this.warn([...path, 'python'], 'poetry/bad-python', `python: ${(e as Error).message}`, 'error');
+      }
     }
     const extras = Array.isArray(table.extras) ? table.extras.filter((x): x is string => typeof x === 'string') : [];
     let url: string | null = null;
@@ -322,10 +330,3 @@ class Reader {
   }
 }
 
-function poetryToPepSafe(spec: string): string | null {
-  try {
-    return poetryToPep440(spec);
-  } catch {
-    return null;
-  }
-}

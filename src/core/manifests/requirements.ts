@@ -85,7 +85,6 @@ function readInto(ctx: Context, path: string, scope: Scope, includedFrom: { line
   ctx.stack.pop();
 }
 
-const COMMENT = /(^|\s+)#.*$/;
 const FULL_COMMENT = /^\s*#/;
 const ENV_VAR = /\$\{([A-Z0-9_]+)\}/g;
 
@@ -114,6 +113,14 @@ export function logicalLines(path: string, text: string): LogicalLine[] {
   return out;
 }
 
+/** pip's COMMENT_RE `(^|\s+)#.*$`, as a linear scan (the regex backtracks on long blank runs). */
+function stripComment(s: string): string {
+  for (let i = s.indexOf('#'); i >= 0; i = s.indexOf('#', i + 1)) {
+    if (i === 0 || /\s/.test(s[i - 1])) return s.slice(0, i);
+  }
+  return s;
+}
+
 function buildLine(path: string, parts: { text: string; line: number; column: number }[]): LogicalLine | null {
   let joined = '';
   const starts: number[] = [];
@@ -121,7 +128,7 @@ function buildLine(path: string, parts: { text: string; line: number; column: nu
     starts.push(joined.length);
     joined += p.text;
   }
-  const withoutComment = joined.replace(COMMENT, '');
+  const withoutComment = stripComment(joined);
   const lead = withoutComment.length - withoutComment.trimStart().length;
   const text = withoutComment.trim();
   if (!text) return null;
@@ -357,10 +364,10 @@ function addRequirementFromReference(
     }
   }
   let extras: string[] = [];
-  const ex = /^(.+?)\[([^\]]*)\]$/.exec(ref);
-  if (ex && !isUrl) {
-    ref = ex[1];
-    extras = ex[2].split(',').map((s) => s.trim()).filter(Boolean).sort();
+  const open = ref.endsWith(']') && !isUrl ? ref.lastIndexOf('[') : -1;
+  if (open > 0) {
+    extras = ref.slice(open + 1, -1).split(',').map((s) => s.trim()).filter(Boolean).sort();
+    ref = ref.slice(0, open);
   }
   const reference = isUrl ? classify(ref) : { type: 'path' as const };
   let name = eggName(ref) ?? archiveName(ref) ?? (reference.type === 'path' ? localProjectName(nodePath.resolve(baseDir, ref)) : null);
@@ -400,7 +407,7 @@ function isDir(p: string): boolean {
 /** pip's _get_url_from_path: a folder or an archive file is a path; anything else is PEP 508. */
 function pathKind(text: string, baseDir: string): 'path' | 'pep508' {
   const name = text.split(';')[0].trim();
-  const withoutExtras = name.replace(/\[[^\]]*\]$/, '');
+  const withoutExtras = name.endsWith(']') && name.lastIndexOf('[') > 0 ? name.slice(0, name.lastIndexOf('[')) : name;
   const abs = nodePath.resolve(baseDir, withoutExtras);
   if (looksLikePath(name) && isDir(abs)) return 'path';
   if (!ARCHIVE.test(withoutExtras)) return 'pep508';
@@ -432,6 +439,7 @@ function eggName(ref: string): string | null {
 
 function archiveName(ref: string): string | null {
   const file = ref.split('#')[0].split('?')[0].split('/').pop() ?? '';
+  if (file.length > 512) return null;
   if (/\.whl$/i.test(file)) return file.split('-')[0].replace(/_/g, '-');
   const sdist = /^(.+?)-\d[^-]*\.(tar\.gz|tgz|zip|tar\.bz2|tar\.xz|tar)$/i.exec(file);
   return sdist ? sdist[1] : null;

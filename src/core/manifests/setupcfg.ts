@@ -42,8 +42,9 @@ export function parseIni(m: Manifest, text: string): Map<string, IniValue[]> {
       last = null;
       return;
     }
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(trimmed);
-    if (!kv) {
+    const sep = trimmed.search(/[=:]/);
+    const kv = sep > 0 ? [trimmed, trimmed.slice(0, sep).trimEnd(), trimmed.slice(sep + 1).trimStart()] : null;
+    if (!kv || !kv[1]) {
       problem(m, { line: lineNo, column: indent + 1 }, 'error', 'ini/syntax', `cannot read '${trimmed}': expected 'key = value' or '[section]'`);
       last = null;
       return;

@@ -143,7 +143,9 @@ export function parseSetupPyText(m: Manifest, text: string): void {
         k = parser.skipExpression(valueStart);
       }
     } else {
-      k = parser.skipExpression(k);
+      // A stray ']' or '}' ends no expression: step over it so the scan always moves on.
+      const next = parser.skipExpression(k);
+      k = next === k ? k + 1 : next;
     }
     if (toks[k]?.value === ',') k++;
   }
@@ -189,8 +191,12 @@ function splitLinesLit(v: Lit & { kind: 'str' }): Lit[] {
   return v.value.split('\n').map((s) => ({ kind: 'str' as const, value: s, offset: v.offset }));
 }
 
+/** Literal values larger than this (after following names) are not read: a guard against blow-ups. */
+const MAX_LITERAL_NODES = 100_000;
+
 class LiteralParser {
   private readonly resolving = new Set<string>();
+  private nodes = 0;
   constructor(private readonly toks: Tok[], private readonly bindings: Map<string, { start: number; offset: number }>) {}
 
   parse(k: number, depth: number): { value: Lit; next: number } {
@@ -210,6 +216,7 @@ class LiteralParser {
 
   private atom(k: number, depth: number): { value: Lit; next: number } {
     const t = this.toks[k];
+    if (++this.nodes > MAX_LITERAL_NODES) throw new Dynamic(`the value is larger than ${MAX_LITERAL_NODES} literal parts`, t.offset);
     if (t.type === 'string') {
       let value = t.value;
       let next = k + 1;

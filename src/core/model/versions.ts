@@ -25,7 +25,7 @@ export function compareVersions(a: string, b: string): number {
   return Math.sign(pep440.compare(a, b));
 }
 
-const CLAUSE = /^\s*(===|==|!=|<=|>=|~=|<|>)\s*(\S.*?)\s*$/;
+const CLAUSE = /^(===|==|!=|<=|>=|~=|<|>)\s*(\S*)$/;
 
 /**
  * Splits a specifier set ("<2,>=1.0") into validated clauses.
@@ -38,7 +38,7 @@ export function parseSpecifier(specifier: string): SpecifierClause[] {
   for (const part of specifier.split(',')) {
     const column = offset + (part.length - part.trimStart().length) + 1;
     offset += part.length + 1;
-    const m = CLAUSE.exec(part);
+    const m = CLAUSE.exec(part.trim());
     if (!m) throw new SeamError(`invalid version specifier '${part.trim()}'`, column);
     const [, operator, version] = m;
     if (!clauseIsValid(operator, version)) {
