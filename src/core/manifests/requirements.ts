@@ -317,7 +317,7 @@ function handleRequirement(ctx: Context, line: LogicalLine, args: string, option
       addProblem(m, line, o.offset, 'warning', 'pip/option-ignored', `pip ignores ${o.name} on a requirement line; put it on a line of its own`);
     }
   }
-  addRequirementFromReference(ctx, line, args, 0, baseDir, scope, false, hashes, reqOptions);
+  addRequirementFromReference(ctx, line, args.trimEnd(), 0, baseDir, scope, false, hashes, reqOptions);
 }
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;

@@ -1,0 +1,6 @@
+/** A function that never returns: proves runBounded's deadline stops it. */
+export function spin(): void {
+  for (;;) {
+    // Intentionally endless.
+  }
+}
