@@ -51,3 +51,13 @@ export function which(cmd: string): string | null {
     return null;
   }
 }
+
+/** Nix as these tests run it: offline, flakes on, no daemon or build users (root on Debian). */
+export function nixEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NIX_CONFIG: ['experimental-features = nix-command flakes', 'substituters =', 'flake-registry =', 'build-users-group =', 'sandbox = false'].join('\n'),
+  };
+}
+
+export const NIXPKGS_STUB = path.join(FIXTURES, 'nixpkgs-stub');
