@@ -243,12 +243,13 @@ function handleLine(ctx: Context, rawLine: LogicalLine, baseDir: string, scope: 
   const line = expandEnv(rawLine, ctx.env);
   const m = ctx.manifest;
   // pip's break_args_options: words before the first one starting with '-' are the requirement.
-  const tokens = line.text.split(' ');
-  let argsEnd = tokens.findIndex((t) => t.startsWith('-'));
-  if (argsEnd < 0) argsEnd = tokens.length;
-  const args = tokens.slice(0, argsEnd).join(' ');
-  const optionsText = tokens.slice(argsEnd).join(' ');
-  const optionsBase = argsEnd === 0 ? 0 : args.length + 1;
+  // pip splits on single spaces, so such a word starts the text or follows ' '.
+  const text = line.text;
+  const leading = text.startsWith('-');
+  const optionsBase = leading ? 0 : text.indexOf(' -') + 1; // 0: no options, unless leading
+  const hasOptions = leading || optionsBase > 0;
+  const args = hasOptions ? text.slice(0, Math.max(0, optionsBase - 1)) : text;
+  const optionsText = hasOptions ? text.slice(optionsBase) : '';
   const options = optionsText ? parseOptions(line, optionsText, optionsBase, m) : [];
   if (options === null) return;
   if (args) {
@@ -304,7 +305,10 @@ function handleRequirement(ctx: Context, line: LogicalLine, args: string, option
   const reqOptions: Record<string, string[]> = {};
   for (const o of options) {
     if (o.name === '--hash') {
-      const [algo, digest] = (o.value ?? '').split(':', 2);
+      const value = o.value ?? '';
+      const colon = value.indexOf(':');
+      const algo = colon < 0 ? value : value.slice(0, colon);
+      const digest = colon < 0 ? '' : value.slice(colon + 1);
       if (!STRONG_HASHES.has(algo) || !digest || !/^[0-9a-fA-F]+$/.test(digest)) {
         addProblem(m, line, o.offset, 'error', 'pip/bad-hash', `--hash must be sha256:, sha384: or sha512: followed by hex digits (got '${o.value}')`);
         continue;
@@ -331,13 +335,20 @@ function addRequirementFromReference(
 ): void {
   const m = ctx.manifest;
   const source = location(line, offset, text.length);
-  const base = { hashes, editable, source, text, ecosystem: 'pypi' as const, scope, ...(Object.keys(options).length ? { options } : {}) };
+  const hasOptions = Object.keys(options).length > 0;
+  // Built field by field with one shape: object spread here was most of the reader's time.
+  const make = (name: string, specifier: string, extras: string[], marker: string | null, url: string | null, reference: Requirement['reference']): Requirement => {
+    const req: Requirement = { name, normalizedName: name ? normalizeName(name) : '', specifier, extras, marker, url, editable, hashes, source, text, ecosystem: 'pypi', scope };
+    if (reference) req.reference = reference;
+    if (hasOptions) req.options = options;
+    return req;
+  };
   const isUrl = SCHEME.test(text) && !/^[a-z]:[\\/]/i.test(text);
   const kind = isUrl ? 'url' : editable ? 'editable-path' : pathKind(text, baseDir);
   if (kind === 'pep508') {
     try {
       const r = parseRequirement(text);
-      m.requirements.push({ ...base, name: r.name, normalizedName: normalizeName(r.name), specifier: r.specifier, extras: r.extras, marker: r.marker, url: r.url, ...(r.url ? { reference: classify(r.url) } : {}) });
+      m.requirements.push(make(r.name, r.specifier, r.extras, r.marker, r.url, r.url ? classify(r.url) : undefined));
     } catch (e) {
       if (!(e instanceof SeamError)) throw e;
       if (looksLikePath(text)) {
@@ -389,7 +400,7 @@ function addRequirementFromReference(
   if (editable && reference.type === 'url') {
     addProblem(m, line, offset, 'error', 'pip/editable-not-path', '-e needs a path to a local project or a VCS URL (git+, hg+, svn+, bzr+)');
   }
-  m.requirements.push({ ...base, name, normalizedName: name ? normalizeName(name) : '', specifier, extras, marker, url: ref, reference });
+  m.requirements.push(make(name, specifier, extras, marker, ref, reference));
 }
 
 function looksLikePath(text: string): boolean {
@@ -408,9 +419,12 @@ function isDir(p: string): boolean {
 function pathKind(text: string, baseDir: string): 'path' | 'pep508' {
   const name = text.split(';')[0].trim();
   const withoutExtras = name.endsWith(']') && name.lastIndexOf('[') > 0 ? name.slice(0, name.lastIndexOf('[')) : name;
+  const pathLike = looksLikePath(name);
+  const archive = ARCHIVE.test(withoutExtras);
+  if (!pathLike && !archive) return 'pep508';
   const abs = nodePath.resolve(baseDir, withoutExtras);
-  if (looksLikePath(name) && isDir(abs)) return 'path';
-  if (!ARCHIVE.test(withoutExtras)) return 'pep508';
+  if (pathLike && isDir(abs)) return 'path';
+  if (!archive) return 'pep508';
   if (fs.existsSync(abs)) return 'path';
   const at = name.indexOf('@');
   if (at >= 0 && !looksLikePath(name.slice(0, at))) return 'pep508';

@@ -5,8 +5,15 @@ export interface Word {
   offset: number;
 }
 
+const PLAIN_WORD = /\S+/g;
+
 export function shlexSplit(text: string): Word[] {
   const words: Word[] = [];
+  if (!/['"\\]/.test(text)) {
+    // Nothing quoted or escaped (nearly every line): words are the runs of non-space.
+    for (const m of text.matchAll(PLAIN_WORD)) words.push({ value: m[0], offset: m.index });
+    return words;
+  }
   let i = 0;
   while (i < text.length) {
     while (i < text.length && /\s/.test(text[i])) i++;

@@ -5,16 +5,30 @@
  * (PEP 440: "there are no other versions"); `prereleases: false` rejects every pre-release.
  */
 import * as pep440 from '@renovatebot/pep440';
-import { parse as parseSpecifierList } from '@renovatebot/pep440/lib/specifier';
 import { SeamError } from '../errors';
+import { memoize } from './memo';
 
 export interface SpecifierClause {
   operator: string;
   version: string;
 }
 
+/** Most versions in real files are plain releases ("1.26.4"): valid, no local label, no pre-release. */
+const PLAIN_RELEASE = /^\d+(?:\.\d+)*$/;
+
 export function isValidVersion(version: string): boolean {
-  return pep440.valid(version) !== null;
+  return PLAIN_RELEASE.test(version) || pep440.valid(version) !== null;
+}
+
+/** What clause validation needs to know of a version, without a full parse for plain releases. */
+function versionShape(version: string): { local: boolean; releaseLength: number } | null {
+  if (PLAIN_RELEASE.test(version)) {
+    let dots = 0;
+    for (let i = 0; i < version.length; i++) if (version.charCodeAt(i) === 46) dots++;
+    return { local: false, releaseLength: dots + 1 };
+  }
+  const parsed = pep440.explain(version);
+  return parsed && { local: parsed.local !== null, releaseLength: parsed.release.length };
 }
 
 /** -1, 0 or 1, as PEP 440 orders the two versions. Throws SeamError on an invalid version. */
@@ -31,7 +45,22 @@ const CLAUSE = /^(===|==|!=|<=|>=|~=|<|>)\s*(\S*)$/;
  * Splits a specifier set ("<2,>=1.0") into validated clauses.
  * Throws SeamError naming the clause and the 1-based column where it starts.
  */
-export function parseSpecifier(specifier: string): SpecifierClause[] {
+export function parseSpecifier(specifier: string): readonly SpecifierClause[] {
+  const parsed = parseSpecifierMemo(specifier);
+  if (parsed instanceof SeamError) throw new SeamError(parsed.message, parsed.column);
+  return parsed;
+}
+
+const parseSpecifierMemo = memoize((specifier): readonly SpecifierClause[] | SeamError => {
+  try {
+    return Object.freeze(parseSpecifierText(specifier).map((c) => Object.freeze(c)));
+  } catch (e) {
+    if (e instanceof SeamError) return e;
+    throw e;
+  }
+});
+
+function parseSpecifierText(specifier: string): SpecifierClause[] {
   const clauses: SpecifierClause[] = [];
   if (specifier.trim() === '') return clauses;
   let offset = 0;
@@ -56,11 +85,11 @@ function clauseIsValid(operator: string, version: string): boolean {
     const base = version.slice(0, -2);
     return isValidVersion(base) && !/[+]/.test(base) && !/(a|b|rc|c|alpha|beta|pre|preview|post|dev)\d*$/i.test(base);
   }
-  if (!isValidVersion(version)) return false;
-  const parsed = pep440.explain(version)!;
-  if (parsed.local !== null && operator !== '==' && operator !== '!=') return false;
-  if (operator === '~=' && parsed.release.length < 2) return false;
-  return parseSpecifierList(`${operator}${version}`) !== null;
+  // The same rules as @renovatebot/pep440's range parser, on one parse of the version.
+  const shape = versionShape(version);
+  if (!shape) return false;
+  if (shape.local && operator !== '==' && operator !== '!=') return false;
+  return operator !== '~=' || shape.releaseLength >= 2;
 }
 
 function clauseHint(operator: string, version: string): string {
@@ -88,14 +117,68 @@ export function specifierContains(specifier: string, version: string, options: C
 }
 
 function clauseContains(c: SpecifierClause, version: string): boolean {
-  if (c.operator === '===') return c.version.toLowerCase() === version.toLowerCase();
-  if ((c.operator === '==' || c.operator === '!=') && c.version.includes('+')) {
-    // PEP 440: a specifier with a local label matches that exact local version only.
-    const equal = pep440.compare(version, c.version) === 0;
-    return c.operator === '==' ? equal : !equal;
-  }
-  return pep440.satisfies(version, `${c.operator}${c.version}`, { prereleases: true });
+  return clauseContainsMemo(`${c.operator}${c.version}\u0000${version}`);
 }
+
+/** Keyed by "<operator><version>\0<candidate>": the same tests recur across files and pairs. */
+const clauseContainsMemo = memoize((key) => {
+  const nul = key.indexOf('\u0000');
+  const clause = key.slice(0, nul);
+  const m = /^(===|==|!=|<=|>=|~=|<|>)/.exec(clause)!;
+  return clauseContainsUncached({ operator: m[1], version: clause.slice(m[1].length) }, key.slice(nul + 1));
+});
+
+/**
+ * One clause, as packaging's Specifier evaluates it (pre-release policy aside, applied by the
+ * caller). Parsing and ordering are @renovatebot/pep440's; the operator rules are written here
+ * because its own `satisfies` simplifies `<`/`>` (it ignores epochs there) and is slow.
+ */
+function clauseContainsUncached(c: SpecifierClause, version: string): boolean {
+  const { operator } = c;
+  if (operator === '===') return c.version.toLowerCase() === version.toLowerCase();
+  const v = explainMemo(version);
+  if (!v) return false;
+  if (operator === '==' || operator === '!=') {
+    const equal = c.version.endsWith('.*') ? prefixMatches(v, c.version.slice(0, -2)) : c.version.includes('+') ? pep440.compare(version, c.version) === 0 : pep440.compare(v.public, c.version) === 0;
+    return operator === '==' ? equal : !equal;
+  }
+  const spec = explainMemo(c.version)!;
+  switch (operator) {
+    case '<=': return pep440.compare(v.public, c.version) <= 0;
+    case '>=': return pep440.compare(v.public, c.version) >= 0;
+    case '<':
+      // "<V must not allow a pre-release of the specified version unless V is one itself."
+      if (pep440.compare(version, c.version) >= 0) return false;
+      return spec.is_prerelease || !v.is_prerelease || pep440.compare(version, `${spec.public}.dev0`) < 0;
+    case '>':
+      if (pep440.compare(version, c.version) <= 0) return false;
+      // ">V must not allow a post-release of V unless V is one", nor a local version of V.
+      if (!spec.is_postrelease && v.is_postrelease && pep440.compare(postBase(v), c.version) === 0) return false;
+      return v.local === null || pep440.compare(v.public, c.version) !== 0;
+    case '~=': {
+      // ~=1.4.5 means >=1.4.5 and ==1.4.*: the release without its last part, as a prefix.
+      if (pep440.compare(v.public, c.version) < 0) return false;
+      const prefix = `${spec.epoch ? `${spec.epoch}!` : ''}${spec.release.slice(0, -1).join('.')}`;
+      return prefixMatches(v, prefix);
+    }
+    default: return false;
+  }
+}
+
+/** The version a post-release is a post-release of: 1.0a1.post2.dev3 → 1.0a1. */
+function postBase(v: Explained): string {
+  return `${v.epoch ? `${v.epoch}!` : ''}${v.release.join('.')}${v.pre ? v.pre.join('') : ''}`;
+}
+
+/** `==prefix.*`: same epoch, and the release (padded with zeros) starts with the prefix's. */
+function prefixMatches(v: Explained, prefix: string): boolean {
+  const p = explainMemo(prefix);
+  if (!p || p.epoch !== v.epoch) return false;
+  return p.release.every((n, i) => (v.release[i] ?? 0) === n);
+}
+
+type Explained = NonNullable<ReturnType<typeof pep440.explain>>;
+const explainMemo = memoize((version): Explained | null => pep440.explain(version));
 
 /** The PEP 440 parts of a version, or null when it is not one. */
 export function explainVersion(version: string): ReturnType<typeof pep440.explain> {
