@@ -24,7 +24,7 @@ stage "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
 # 4. Unit and CLI tests under c8, which reports coverage of the core.
 log "mocha: unit and CLI tests (with coverage of src/core)"
 SEAM_COUNTS_FILE=$out/mocha.json npx c8 --reporter=text-summary --reporter=text --include='src/core/**' \
-  --report-dir "$out/coverage" timeout --kill-after=30 1800 npx mocha --reporter "$root/test/reporter.cjs"
+  --report-dir "$out/coverage" timeout --kill-after=30 1800 npx mocha --no-color --reporter "$root/test/reporter.cjs"
 mocha_rc=$?
 if [[ -f $out/mocha.json ]]; then
   read -r p f s < <(node -e 'const c=require(process.argv[1]);console.log(c.passed,c.failed,c.skipped)' "$out/mocha.json")
