@@ -1,7 +1,12 @@
 /** The `seam` command line. Exit codes: 0 all read, 1 a file has errors, 2 bad usage. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { findManifests, readProject } from '../core/manifests/index';
+import { findManifests, type ProjectModel, readProject } from '../core/manifests/index';
+import { emptyManifest } from '../core/model/manifest';
+import { normalizeName } from '../core/model/names';
+import { planProject } from '../core/plan/planner';
+import { formatPlan, toPlanJson } from '../core/plan/report';
+import { TARGETS, type Target } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
 
 declare const SEAM_VERSION: string | undefined;
@@ -12,6 +17,10 @@ const USAGE = `Usage: seam <command> [options]
 Commands:
   inspect [PATH...] [--json]   Read the Python manifests in PATHs (files or folders; default: the
                                current folder) and print what Seam found, or one JSON object.
+  plan [PATH...] [--target cpu|cuda] [--json]
+                               Decide, for every package and target, whether Nix or uv installs
+                               it, and why; the interpreter and the CUDA version.
+  explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
 
 Options:
   -h, --help      Show this help
@@ -39,23 +48,43 @@ export function run(argv: string[], io: Io): number {
     return 0;
   }
   if (command === 'inspect') return inspect(rest, io);
+  if (command === 'plan') return plan(rest, io);
+  if (command === 'explain') return explainCommand(rest, io);
   io.err(`seam: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }
 
-function inspect(args: string[], io: Io): number {
-  let json = false;
-  const paths: string[] = [];
-  for (const a of args) {
-    if (a === '--json') json = true;
+interface Parsed {
+  json: boolean;
+  target?: Target;
+  positional: string[];
+}
+
+function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean): Parsed | number {
+  const parsed: Parsed = { json: false, positional: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') parsed.json = true;
     else if (a === '-h' || a === '--help') {
       io.out(USAGE);
       return 0;
+    } else if (allowTarget && (a === '--target' || a.startsWith('--target='))) {
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (!TARGETS.includes(value as Target)) {
+        io.err(`seam ${command}: --target takes ${TARGETS.join(' or ')}${value ? `, not '${value}'` : ''}\n`);
+        return 2;
+      }
+      parsed.target = value as Target;
     } else if (a.startsWith('-') && a !== '-') {
-      io.err(`seam inspect: unknown option '${a}'\n`);
+      io.err(`seam ${command}: unknown option '${a}'\n`);
       return 2;
-    } else paths.push(a);
+    } else parsed.positional.push(a);
   }
+  return parsed;
+}
+
+/** Reads the manifests under PATHs (default: the current folder); a number is an exit code. */
+function readPaths(command: string, paths: string[], io: Io): ProjectModel | number {
   const files: string[] = [];
   for (const p of paths.length ? paths : ['.']) {
     const abs = nodePath.resolve(io.cwd, p);
@@ -63,20 +92,83 @@ function inspect(args: string[], io: Io): number {
     try {
       stat = fs.statSync(abs);
     } catch {
-      io.err(`seam inspect: ${p}: no such file or folder\n`);
+      io.err(`seam ${command}: ${p}: no such file or folder\n`);
       return 2;
     }
     if (stat.isDirectory()) files.push(...findManifests(abs));
     else files.push(abs);
   }
-  const model = readProject([...new Set(files)], { env: io.env });
-  const rel = (p: string) => {
+  return readProject([...new Set(files)], { env: io.env });
+}
+
+function relativeTo(io: Io): (p: string) => string {
+  return (p) => {
     const r = nodePath.relative(io.cwd, p);
     return r && !r.startsWith('..') && !nodePath.isAbsolute(r) ? r : p;
   };
-  if (json) io.out(`${JSON.stringify(toInspectJson(model, rel), null, 2)}\n`);
+}
+
+const hasErrors = (model: ProjectModel) => model.manifests.some((m) => m.problems.some((p) => p.severity === 'error'));
+
+function inspect(args: string[], io: Io): number {
+  const parsed = parseArgs('inspect', args, io, false);
+  if (typeof parsed === 'number') return parsed;
+  const model = readPaths('inspect', parsed.positional, io);
+  if (typeof model === 'number') return model;
+  const rel = relativeTo(io);
+  if (parsed.json) io.out(`${JSON.stringify(toInspectJson(model, rel), null, 2)}\n`);
   else io.out(formatSummary(model, rel, io.color ? ansi : plainStyle));
-  return model.manifests.some((m) => m.problems.some((p) => p.severity === 'error')) ? 1 : 0;
+  return hasErrors(model) ? 1 : 0;
+}
+
+function plan(args: string[], io: Io): number {
+  const parsed = parseArgs('plan', args, io, true);
+  if (typeof parsed === 'number') return parsed;
+  const model = readPaths('plan', parsed.positional, io);
+  if (typeof model === 'number') return model;
+  const result = planProject(model);
+  const rel = relativeTo(io);
+  const readerProblems = model.manifests.flatMap((m) => m.problems);
+  if (parsed.json) io.out(`${JSON.stringify(toPlanJson(result, rel, readerProblems), null, 2)}\n`);
+  else {
+    if (!model.manifests.length) io.out(formatSummary(model, rel));
+    else io.out(formatPlan({ ...result, problems: [...readerProblems, ...result.problems] }, rel, io.color ? ansi : plainStyle, parsed.target));
+  }
+  return hasErrors(model) || result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+}
+
+function explainCommand(args: string[], io: Io): number {
+  const parsed = parseArgs('explain', args, io, false);
+  if (typeof parsed === 'number') return parsed;
+  const [pkg, ...paths] = parsed.positional;
+  if (!pkg) {
+    io.err('seam explain: name a package, e.g. seam explain torch\n');
+    return 2;
+  }
+  const model = readPaths('explain', paths, io);
+  if (typeof model === 'number') return model;
+  const name = normalizeName(pkg);
+  let found = planProject(model).packages.find((p) => p.name === name || p.name === pkg.toLowerCase());
+  let note = '';
+  if (!found) {
+    // Not in any manifest: say what Seam would decide if it were added.
+    const m = emptyManifest('(command line)', 'requirements');
+    m.requirements.push({ name: pkg, normalizedName: name, specifier: '', extras: [], marker: null, url: null, editable: false, hashes: [], source: { path: '(command line)', line: 1, column: 1 }, text: pkg, ecosystem: 'pypi', scope: { kind: 'main' } });
+    found = planProject({ manifests: [m], overlaps: [] }).packages.find((p) => p.name === name);
+    note = `${pkg} is in none of the manifests; if it were added:\n`;
+  }
+  if (!found) {
+    io.err(`seam explain: '${pkg}' is not a package name\n`);
+    return 2;
+  }
+  const rel = relativeTo(io);
+  const lines = [note + found.explanation];
+  for (const t of TARGETS) lines.push(`  ${t}: ${found.owner[t]}${found.nixAttr[t] ? ` (${found.nixAttr[t]})` : ''}`);
+  for (const w of found.warnings) lines.push(`  warning: ${w}`);
+  if (found.conflict) lines.push(`  choices: ${found.conflict.choices.join('; ')}`);
+  for (const s of found.sources) if (s.path !== '(command line)') lines.push(`  declared at ${rel(s.path)}:${s.line}`);
+  io.out(`${lines.join('\n')}\n`);
+  return 0;
 }
 
 const wrap = (code: string) => (s: string) => (s ? `\u001b[${code}m${s}\u001b[0m` : s);

@@ -1,0 +1,72 @@
+/** The plan: for every package, on every target, who installs it and why. Pure data. */
+import type { Problem } from '../errors';
+import type { PackageIndex } from '../model/manifest';
+
+export type Target = 'cpu' | 'cuda';
+export const TARGETS: readonly Target[] = ['cpu', 'cuda'];
+
+/** nix: python3Packages in the flake; uv: .venv via uv.lock; system: a nixpkgs tool or library; skip: nobody. */
+export type Owner = 'nix' | 'uv' | 'system' | 'skip';
+
+export type Reason =
+  | 'native' | 'cuda-aware' | 'closure' | 'pure-python' | 'not-in-nixpkgs' | 'native-not-in-nixpkgs' | 'name-trap'
+  | 'system-package' | 'cuda-toolkit' | 'cuda-selector' | 'interpreter' | 'packaging-tool' | 'build-only' | 'conda-internal'
+  | 'direct-reference' | 'local-project' | 'override' | 'constraint-only' | 'unknown-conda' | 'version-policy';
+
+/** How Nix's version meets the pins: uv-owned packages are resolved by uv instead. */
+export type VersionStatus = 'satisfied' | 'conflict' | 'unpinned' | 'unknown' | 'resolved-by-uv';
+
+export type VersionPolicy = 'nix' | 'uv' | 'strict';
+
+export interface PlannedPackage {
+  /** PyPI name (normalized) for Python packages; the conda or nixpkgs name for system packages. */
+  name: string;
+  owner: Record<Target, Owner>;
+  reason: Reason;
+  /** One sentence a person reads: "torch → Nix: native, CUDA-aware; nixpkgs torch 2.2.1 satisfies >=2.0". */
+  explanation: string;
+  /** python3Packages attribute (nix) or top-level attribute (system), per target where they differ. */
+  nixAttr: Partial<Record<Target, string>>;
+  nixVersion: string | null;
+  /** Every specifier requested for it, joined (conda specs translated where exact). */
+  requested: string;
+  status: VersionStatus;
+  /** For a conflict: what the user can do, and what the policy in seam.toml did. */
+  conflict?: { choices: string[]; applied: string };
+  /** Nix's build of it follows config.cudaSupport (the cuda shell builds it with CUDA). */
+  cudaAware?: boolean;
+  /** The names the manifests used when they differ from `name` (conda's pytorch, onnxruntime-gpu). */
+  requestedAs?: string[];
+  /** For a closure member: the Nix-owned packages that need it. */
+  neededBy?: string[];
+  /** uv's part: a direct reference, editable, extras and markers as written. */
+  url?: string;
+  editable?: boolean;
+  extras: string[];
+  markers: string[];
+  warnings: string[];
+  sources: { path: string; line: number; column: number }[];
+}
+
+export interface Plan {
+  targets: Target[];
+  python: { version: string; attr: string; reason: string; requested: string | null };
+  cuda: { requested: string | null; version: string; set: string; reason: string };
+  packages: PlannedPackage[];
+  /** Package indexes for uv (conda channels excluded). */
+  indexes: PackageIndex[];
+  /** Constraint-file pins (`-c`), which narrow versions but install nothing. */
+  constraints: { name: string; specifier: string; source: { path: string; line: number } }[];
+  nixpkgs: { revision: string | null };
+  problems: Problem[];
+}
+
+/** What seam.toml contributes to planning. */
+export interface PlanConfig {
+  policy: VersionPolicy;
+  overrides: Record<string, { owner?: Exclude<Owner, 'system'> }>;
+  python?: string;
+  cuda?: string;
+}
+
+export const DEFAULT_CONFIG: PlanConfig = { policy: 'nix', overrides: {} };

@@ -1,0 +1,140 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { defaultKnowledge } from '../../src/core/knowledge/index';
+import { findManifests, readProject } from '../../src/core/manifests/index';
+import { planProject } from '../../src/core/plan/planner';
+import type { Plan, PlannedPackage } from '../../src/core/plan/types';
+import { ROOT, tree } from '../helpers';
+
+const planDir = (dir: string, config?: Parameters<typeof planProject>[1]) => planProject(readProject(findManifests(dir)), config);
+const plan = (files: Record<string, string>, config?: Parameters<typeof planProject>[1]) => planDir(tree(files), config);
+const pkg = (p: Plan, name: string): PlannedPackage => {
+  const found = p.packages.find((x) => x.name === name);
+  assert.ok(found, `${name} is not in the plan: ${p.packages.map((x) => x.name).join(', ')}`);
+  return found;
+};
+const owners = (p: Plan, name: string) => `${pkg(p, name).owner.cpu}/${pkg(p, name).owner.cuda}`;
+
+describe('package knowledge (bundled from shared/data)', () => {
+  const k = defaultKnowledge();
+  it('knows torch as native and CUDA-aware, with its variants and where the fact came from', () => {
+    const torch = k.python('torch')!;
+    assert.equal(torch.attr, 'torch');
+    assert.equal(torch.native && torch.cudaAware, true);
+    assert.equal(torch.variants?.bin, 'torch-bin');
+    assert.match(torch.source ?? '', /^NixOS\/nixpkgs@[0-9a-f]{12}:pkgs\/development\/python-modules\/torch/);
+  });
+  it('maps conda names, python attributes and the closure of Nix packages', () => {
+    assert.deepEqual([k.conda('pytorch')?.pypi, k.conda('py-opencv')?.pypi, k.conda('ffmpeg')?.nixTopLevel, k.conda('pytorch-cuda')?.kind], ['torch', 'opencv-python', 'ffmpeg', 'cuda-selector']);
+    assert.equal(k.python('opencv-python')?.attr, 'opencv4');
+    assert.equal(k.hasAttr('zope.interface'), 'zope-interface');
+    assert.ok(k.deps('torch')!.deps.includes('filelock'));
+    assert.ok(!k.deps('torch')!.deps.some((d) => d.startsWith('nvidia-')), 'the wheel CUDA runtime is not a Python dependency under Nix');
+    assert.equal(k.python('constructor'), undefined, 'lookups never reach Object.prototype');
+    assert.ok(k.cuda.sets.includes(k.cuda.default));
+  });
+});
+
+describe('the planner', () => {
+  it('plans the bundled conda + pip example on both targets and explains each decision', () => {
+    const p = planDir(path.join(ROOT, 'examples', 'ml-project'));
+    assert.deepEqual(p.targets, ['cpu', 'cuda']);
+    assert.deepEqual([p.python.version, p.python.attr], ['3.11', 'python311']);
+    assert.deepEqual([p.cuda.requested, p.cuda.version, p.cuda.set], ['12.1', '12.6', 'cudaPackages_12_6']);
+    assert.match(p.cuda.reason, /12\.1 \(pytorch-cuda 12\.1\.\*\) moved to 12\.6/);
+    assert.equal(owners(p, 'torch'), 'nix/nix');
+    assert.match(pkg(p, 'torch').explanation, /^torch \(asked for as pytorch\) → Nix: native, CUDA-aware/);
+    assert.deepEqual(pkg(p, 'torch').requestedAs, ['pytorch']);
+    assert.equal(owners(p, 'onnxruntime'), 'nix/nix', 'onnxruntime-gpu is the CUDA build of onnxruntime');
+    assert.equal(owners(p, 'ffmpeg'), 'system/system');
+    assert.equal(owners(p, 'pytorch-cuda'), 'skip/skip');
+    assert.equal(owners(p, 'pip'), 'skip/skip');
+    assert.equal(owners(p, 'transformers'), 'uv/uv');
+    assert.equal(pkg(p, 'transformers').status, 'resolved-by-uv');
+    assert.deepEqual([owners(p, 'vision-train'), pkg(p, 'vision-train').reason, pkg(p, 'vision-train').editable], ['uv/uv', 'local-project', true]);
+    assert.deepEqual(pkg(p, 'numpy').sources.map((s) => path.basename(s.path)), ['environment.yml', 'requirements-base.txt']);
+    assert.ok(p.indexes.every((i) => i.kind !== 'conda-channel'));
+    assert.deepEqual(p.indexes.map((i) => i.url), ['https://download.pytorch.org/whl/cu121']);
+  });
+
+  it('gives Nix the pure-Python packages a Nix package needs (the closure), and only those', () => {
+    const p = plan({ 'requirements.txt': 'torch>=2.0\nfilelock\njinja2>=3\nrequests\n' });
+    assert.deepEqual([owners(p, 'filelock'), pkg(p, 'filelock').reason, pkg(p, 'filelock').neededBy], ['nix/nix', 'closure', ['torch']]);
+    assert.equal(owners(p, 'jinja2'), 'nix/nix');
+    assert.match(pkg(p, 'jinja2').explanation, /needed by torch, so uv must not install a second copy/);
+    assert.equal(owners(p, 'requests'), 'uv/uv');
+  });
+
+  it('puts a native package nixpkgs lacks on uv, saying what its wheel needs', () => {
+    const p = plan({ 'requirements.txt': 'torch\nflash-attn>=2.5\nmypurelib\n' });
+    assert.deepEqual([owners(p, 'flash-attn'), pkg(p, 'flash-attn').reason], ['uv/uv', 'native-not-in-nixpkgs']);
+    assert.match(pkg(p, 'flash-attn').warnings[0], /CUDA toolkit and torch it was built against/);
+    assert.deepEqual([owners(p, 'mypurelib'), pkg(p, 'mypurelib').reason], ['uv/uv', 'not-in-nixpkgs']);
+  });
+
+  it('reads the CUDA version from +cu tags, /cu indexes, jax[cuda12] and conda cudatoolkit, and moves it to a set nixpkgs has', () => {
+    const tag = plan({ 'requirements.txt': 'torch==2.1.0+cu118\n' });
+    assert.deepEqual([tag.cuda.requested, tag.cuda.version], ['11.8', '12.6']);
+    assert.match(tag.cuda.reason, /moved to 12\.6: nixpkgs has 12\.6, 12\.8, 12\.9, 13\.2, and CUDA 12 needs a newer NVIDIA driver than CUDA 11 did/);
+    assert.equal(tag.problems.find((x) => x.code === 'plan/cuda-moved')?.line, 1);
+    const index = plan({ 'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu128\ntorch\n' });
+    assert.deepEqual([index.cuda.requested, index.cuda.version], ['12.8', '12.8']);
+    const jax = plan({ 'requirements.txt': 'jax[cuda12]>=0.4\n' });
+    assert.deepEqual([jax.cuda.requested, jax.cuda.version], ['12', defaultKnowledge().cuda.default.replace('_', '.')]);
+    const conda = plan({ 'environment.yml': 'dependencies:\n  - python=3.10\n  - cudatoolkit=11.3\n  - pytorch\n' });
+    assert.deepEqual([conda.cuda.requested, conda.cuda.version, owners(conda, 'cudatoolkit')], ['11.3', '12.6', 'skip/system']);
+    const none = plan({ 'requirements.txt': 'requests\nflask>=3\n' });
+    assert.equal(none.cuda.requested, null);
+    assert.match(none.cuda.reason, /no CUDA version in the manifests/);
+    assert.ok(none.packages.every((x) => x.owner.cpu === 'uv' && x.owner.cuda === 'uv'), 'a project with no native packages is all uv');
+    const mixed = plan({ 'requirements.txt': 'torch==2.1.0+cu118\n--extra-index-url https://download.pytorch.org/whl/cu121\n' });
+    assert.ok(mixed.problems.some((x) => x.code === 'plan/cuda-mismatch'));
+  });
+
+  it('chooses the interpreter from conda python, requires-python, Pipfile and poetry, as a nixpkgs pythonXY', () => {
+    assert.equal(plan({ 'Pipfile': '[packages]\nrequests = "*"\n[requires]\npython_version = "3.10"\n' }).python.attr, 'python310');
+    assert.equal(plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.9,<3.12"\n' }).python.attr, 'python311');
+    assert.equal(plan({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.12"\n' }).python.attr, 'python312');
+    assert.equal(plan({ 'requirements.txt': 'numpy\n' }).python.version, '3.12');
+    const impossible = plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = "<3.8"\n' });
+    assert.equal(impossible.problems.find((x) => x.code === 'plan/no-python')?.severity, 'error');
+    assert.equal(plan({ 'requirements.txt': 'numpy\n' }, { policy: 'nix', overrides: {}, python: '3.13' }).python.attr, 'python313');
+  });
+
+  it('reports version conflicts with their choices and applies the policy', () => {
+    const files = { 'requirements.txt': 'torch==1.0.0\njinja2==0.0.1\n' };
+    const nix = plan(files);
+    assert.deepEqual([pkg(nix, 'torch').status, pkg(nix, 'torch').conflict?.choices.length], ['conflict', 3]);
+    assert.match(pkg(nix, 'torch').conflict!.applied, /accepted Nix's/);
+    assert.equal(nix.problems.filter((x) => x.code === 'plan/version-conflict').length, 2);
+    const uv = plan(files, { policy: 'uv', overrides: {} });
+    assert.deepEqual([owners(uv, 'jinja2'), pkg(uv, 'jinja2').reason], ['uv/uv', 'version-policy']);
+    assert.equal(owners(uv, 'torch'), 'nix/nix', 'a native package stays on Nix');
+    const strict = plan(files, { policy: 'strict', overrides: {} });
+    assert.ok(strict.problems.some((x) => x.code === 'plan/version-conflict' && x.severity === 'error'));
+  });
+
+  it('honours owner overrides from seam.toml, and keeps direct references and hostile URLs for uv', () => {
+    const p = plan({ 'requirements.txt': 'numpy\ntorch @ https://download.pytorch.org/whl/cu121/torch-2.3.1%2Bcu121-cp311-cp311-linux_x86_64.whl\nevil @ https://x.example/a";${HOME}$(rm)`x`.whl\n' }, { policy: 'nix', overrides: { numpy: { owner: 'uv' } } });
+    assert.deepEqual([owners(p, 'numpy'), pkg(p, 'numpy').reason], ['uv/uv', 'override']);
+    assert.deepEqual([owners(p, 'torch'), pkg(p, 'torch').reason], ['uv/uv', 'direct-reference']);
+    assert.match(pkg(p, 'torch').warnings[0], /set owner = "nix" in seam\.toml/);
+    assert.equal(pkg(p, 'evil').url, 'https://x.example/a";${HOME}$(rm)`x`.whl');
+    assert.equal(p.cuda.requested, '12.1', 'the +cu121 in the wheel URL names the CUDA version');
+  });
+
+  it('maps conda-only names: tensorflow-gpu, py-opencv, virtual and runtime packages', () => {
+    const p = plan({ 'environment.yml': 'dependencies:\n  - tensorflow-gpu\n  - py-opencv\n  - _libgcc_mutex\n  - cpuonly\n  - mystery-conda-pkg\n' });
+    assert.equal(owners(p, 'tensorflow'), 'nix/nix');
+    assert.equal(owners(p, 'opencv-python'), 'nix/nix');
+    assert.equal(owners(p, '_libgcc_mutex'), 'skip/skip');
+    assert.equal(owners(p, 'cpuonly'), 'skip/skip');
+    assert.equal(owners(p, 'mystery-conda-pkg'), 'uv/uv');
+    assert.equal(p.problems.find((x) => x.code === 'plan/unknown-conda')?.line, 6);
+  });
+
+  it('is deterministic', () => {
+    const dir = tree({ 'environment.yml': 'dependencies:\n  - pytorch\n  - pip:\n    - -r requirements.txt\n', 'requirements.txt': 'transformers\nnumpy\n' });
+    assert.deepEqual(planDir(dir), planDir(dir));
+  });
+});
