@@ -56,3 +56,14 @@ export function manyExtrasPyproject(targetBytes = 50 * 1024): string {
   while (out.join('\n').length < targetBytes) out.push(`group-${g++} = ${list(6)}`);
   return `${out.join('\n')}\n`;
 }
+
+/** A 150-requirement ML project: well-known packages (native and pure) plus ones nixpkgs lacks. */
+export function planProjectRequirements(names: string[], count = 150): string {
+  const next = stream('plan');
+  const lines = ['--extra-index-url https://download.pytorch.org/whl/cu121'];
+  for (let i = 0; i < count; i++) {
+    const name = i % 5 === 4 ? `inhouse-lib-${i}` : names[(next() % names.length)];
+    lines.push(i % 3 === 0 ? `${name}>=${next() % 3}.${next() % 10}` : name);
+  }
+  return `${lines.join('\n')}\n`;
+}

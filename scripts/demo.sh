@@ -7,3 +7,6 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 npm run --silent build
 node dist/cli.js inspect examples/ml-project "$@"
+echo
+echo "== seam plan: who installs what, on the cpu and the cuda target, and why"
+node dist/cli.js plan examples/ml-project

@@ -148,7 +148,7 @@ function explainCommand(args: string[], io: Io): number {
   const model = readPaths('explain', paths, io);
   if (typeof model === 'number') return model;
   const name = normalizeName(pkg);
-  let found = planProject(model).packages.find((p) => p.name === name || p.name === pkg.toLowerCase());
+  let found = planProject(model).packages.find((p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name));
   let note = '';
   if (!found) {
     // Not in any manifest: say what Seam would decide if it were added.

@@ -12,6 +12,8 @@ export { compareVersions, specifierContains, parseSpecifier, isValidVersion } fr
 export { linuxEnvironment, type MarkerEnvironment, type MarkerContext } from './model/markers';
 export { readManifest, findManifests, readProject, kindOf, type ProjectModel, type Overlap } from './manifests/index';
 export { parseCondaSpec, condaVersionToPep440 } from './manifests/conda';
+export { planProject, explain as explainPackage } from './plan/planner';
+export type { Plan, PlannedPackage, PlanConfig, Target, Owner } from './plan/types';
 export { poetryToPep440 } from './manifests/poetry';
 
 /** Parses one PEP 508 requirement. Throws SeamError (message + 1-based column) when invalid. */

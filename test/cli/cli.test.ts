@@ -136,6 +136,44 @@ describe('seam CLI (as a process)', function () {
   });
 });
 
+describe('seam plan and seam explain (as a process)', function () {
+  this.timeout(60_000);
+
+  it('plan --json prints the documented shape for the bundled example', () => {
+    const r = seam(['plan', '--json', 'examples/ml-project']);
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out);
+    assert.deepEqual(json.targets, ['cpu', 'cuda']);
+    assert.equal(json.python, '3.11');
+    assert.deepEqual([json.cuda.requested, json.cuda.version], ['12.1', '12.6']);
+    const torch = json.packages.find((p: { name: string }) => p.name === 'torch');
+    assert.deepEqual([torch.owner, torch.nixAttr, torch.status], [{ cpu: 'nix', cuda: 'nix' }, 'torch', 'conflict']);
+    assert.deepEqual(torch.sources, [{ path: path.join('examples', 'ml-project', 'environment.yml'), line: 9 }]);
+    assert.ok(json.problems.every((p: { path: string }) => !path.isAbsolute(p.path)));
+  });
+
+  it('plan prints a table, filters by --target, and refuses an unknown target', () => {
+    const r = seam(['plan', 'examples/ml-project', '--target', 'cpu']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^package\s+cpu\s+nixpkgs\s+requested\s+status$/m);
+    assert.match(r.out, /^torch\s+Nix\s+torch 2\.2\.1\s+==2\.3\.1\s+conflict/m);
+    assert.match(r.out, /^ {2}torch \(asked for as pytorch\) → Nix: native, CUDA-aware/m);
+    const bad = seam(['plan', '--target', 'gpu']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--target takes cpu or cuda, not 'gpu'/);
+  });
+
+  it('explain says why, for a declared package and for one no manifest names', () => {
+    const declared = seam(['explain', 'pytorch', 'examples/ml-project']);
+    assert.equal(declared.code, 0, declared.err);
+    assert.match(declared.out, /^torch \(asked for as pytorch\) → Nix/);
+    assert.match(declared.out, /declared at examples\/ml-project\/environment\.yml:9/);
+    const absent = seam(['explain', 'deepspeed', 'examples/ml-project']);
+    assert.match(absent.out, /^deepspeed is in none of the manifests; if it were added:\ndeepspeed → uv: builds native code, but nixpkgs lacks it/);
+    assert.equal(seam(['explain']).code, 2);
+  });
+});
+
 describe('dist/core.js (the core as a library)', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = () => require(CORE) as typeof import('../../src/core/index');
