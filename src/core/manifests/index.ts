@@ -166,20 +166,13 @@ function findConflict(all: Requirement[]): [Requirement, Requirement] | null {
     if (!distinct.has(key) && distinct.size < 64) distinct.set(key, r);
   }
   const reqs = [...distinct.values()];
-  const memo = new Map<string, boolean>();
-  const contains = (spec: string, v: string) => {
-    const key = `${spec}\u0000${v}`;
-    let hit = memo.get(key);
-    if (hit === undefined) memo.set(key, (hit = safeContains(spec, v)));
-    return hit;
-  };
   for (let i = 0; i < reqs.length; i++) {
     for (let j = i + 1; j < reqs.length; j++) {
       const a = reqs[i];
       const b = reqs[j];
       if (a.marker !== b.marker && a.marker && b.marker) continue;
       const candidates = [...versionsIn(a.specifier), ...versionsIn(b.specifier)].flatMap(neighbours);
-      const agree = candidates.some((v) => contains(a.specifier, v) && contains(b.specifier, v));
+      const agree = candidates.some((v) => safeContains(a.specifier, v) && safeContains(b.specifier, v)); // memoized in versions.ts
       if (!agree && candidates.length) return [a, b];
     }
   }

@@ -3,6 +3,7 @@
  * requires-python, `+cu121` wheels, `/cu121` indexes, `jax[cuda12]`, `nvidia-*-cu12`), mapped to
  * what nixpkgs has, saying so when the version has to move.
  */
+import * as nodePath from 'node:path';
 import type { Problem } from '../errors';
 import type { Knowledge } from '../knowledge/index';
 import type { Manifest, Requirement } from '../model/manifest';
@@ -36,10 +37,10 @@ function minorSatisfies(minor: string, spec: string): boolean {
 export function chooseInterpreter(manifests: Manifest[], requirements: Requirement[], config: PlanConfig): InterpreterChoice {
   const problems: Problem[] = [];
   const specs: { spec: string; where: string; at: { path: string; line: number; column: number } }[] = [];
-  for (const m of manifests) if (m.python?.specifier) specs.push({ spec: m.python.specifier, where: `${base(m.python.source.path)}:${m.python.source.line}`, at: m.python.source });
+  for (const m of manifests) if (m.python?.specifier) specs.push({ spec: m.python.specifier, where: `${nodePath.basename(m.python.source.path)}:${m.python.source.line}`, at: m.python.source });
   for (const r of requirements) {
     if (r.ecosystem === 'conda' && r.normalizedName === 'python' && r.specifier && !specs.some((s) => s.at.path === r.source.path && s.at.line === r.source.line)) {
-      specs.push({ spec: r.specifier, where: `${base(r.source.path)}:${r.source.line}`, at: r.source });
+      specs.push({ spec: r.specifier, where: `${nodePath.basename(r.source.path)}:${r.source.line}`, at: r.source });
     }
   }
   const requested = specs.length ? [...new Set(specs.map((s) => s.spec))].join(',') : null;
@@ -151,8 +152,4 @@ export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k
     problems.push({ path: requestedHint.at.path, line: requestedHint.at.line, column: requestedHint.at.column, severity: 'info', code: 'plan/cuda-moved', message: reason });
   }
   return { requested: want, version, set: `cudaPackages_${version.replace('.', '_')}`, reason, problems };
-}
-
-function base(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
 }
