@@ -126,15 +126,14 @@ function plan(args: string[], io: Io): number {
   if (typeof parsed === 'number') return parsed;
   const model = readPaths('plan', parsed.positional, io);
   if (typeof model === 'number') return model;
-  const result = planProject(model);
+  const planned = planProject(model);
+  // What the readers found comes first, then what planning found.
+  const result = { ...planned, problems: [...model.manifests.flatMap((m) => m.problems), ...planned.problems] };
   const rel = relativeTo(io);
-  const readerProblems = model.manifests.flatMap((m) => m.problems);
-  if (parsed.json) io.out(`${JSON.stringify(toPlanJson(result, rel, readerProblems), null, 2)}\n`);
-  else {
-    if (!model.manifests.length) io.out(formatSummary(model, rel));
-    else io.out(formatPlan({ ...result, problems: [...readerProblems, ...result.problems] }, rel, io.color ? ansi : plainStyle, parsed.target));
-  }
-  return hasErrors(model) || result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+  if (parsed.json) io.out(`${JSON.stringify(toPlanJson(result, rel), null, 2)}\n`);
+  else if (!model.manifests.length) io.out(formatSummary(model, rel));
+  else io.out(formatPlan(result, rel, io.color ? ansi : plainStyle, parsed.target));
+  return result.problems.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
 function explainCommand(args: string[], io: Io): number {

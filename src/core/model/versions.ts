@@ -51,14 +51,14 @@ export function parseSpecifier(specifier: string): readonly SpecifierClause[] {
   return parsed;
 }
 
-const parseSpecifierMemo = memoize((specifier): readonly SpecifierClause[] | SeamError => {
+const parseSpecifierMemo = memoize((specifier: string): readonly SpecifierClause[] | SeamError => {
   try {
     return Object.freeze(parseSpecifierText(specifier).map((c) => Object.freeze(c)));
   } catch (e) {
     if (e instanceof SeamError) return e;
     throw e;
   }
-});
+}, (specifier) => specifier);
 
 function parseSpecifierText(specifier: string): SpecifierClause[] {
   const clauses: SpecifierClause[] = [];
@@ -116,17 +116,11 @@ export function specifierContains(specifier: string, version: string, options: C
   return clauses.every((c) => clauseContains(c, version));
 }
 
-function clauseContains(c: SpecifierClause, version: string): boolean {
-  return clauseContainsMemo(`${c.operator}${c.version}\u0000${version}`);
-}
-
-/** Keyed by "<operator><version>\0<candidate>": the same tests recur across files and pairs. */
-const clauseContainsMemo = memoize((key) => {
-  const nul = key.indexOf('\u0000');
-  const clause = key.slice(0, nul);
-  const m = /^(===|==|!=|<=|>=|~=|<|>)/.exec(clause)!;
-  return clauseContainsUncached({ operator: m[1], version: clause.slice(m[1].length) }, key.slice(nul + 1));
-});
+/** Memoized: the same clause is tested against the same candidates across files and pairs. */
+const clauseContains = memoize(
+  (c: SpecifierClause, version: string) => clauseContainsUncached(c, version),
+  (c, version) => `${c.operator}${c.version}\u0000${version}`,
+);
 
 /**
  * One clause, as packaging's Specifier evaluates it (pre-release policy aside, applied by the
@@ -178,7 +172,7 @@ function prefixMatches(v: Explained, prefix: string): boolean {
 }
 
 type Explained = NonNullable<ReturnType<typeof pep440.explain>>;
-const explainMemo = memoize((version): Explained | null => pep440.explain(version));
+const explainMemo = memoize((version: string): Explained | null => pep440.explain(version), (version) => version);
 
 /** The PEP 440 parts of a version, or null when it is not one. */
 export function explainVersion(version: string): ReturnType<typeof pep440.explain> {

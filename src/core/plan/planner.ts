@@ -24,16 +24,15 @@ interface Wanted {
   written: Set<string>;
   requirements: Requirement[];
   conda?: NonNullable<ReturnType<Knowledge['conda']>>;
-  gpuVariant?: string;
 }
 
 export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CONFIG, knowledge: Knowledge = defaultKnowledge()): Plan {
   const problems: Problem[] = [];
-  const all = model.manifests.flatMap((m) => m.requirements.map((r) => ({ r, m })));
+  const requirements = model.manifests.flatMap((m) => m.requirements);
   const wanted = new Map<string, Wanted>();
   const constraints: Plan['constraints'] = [];
 
-  for (const { r } of all) {
+  for (const r of requirements) {
     if (!r.normalizedName) continue;
     if (r.scope.kind === 'constraint') {
       if (r.specifier) constraints.push({ name: r.normalizedName, specifier: r.specifier, source: { path: r.source.path, line: r.source.line } });
@@ -55,19 +54,14 @@ export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CO
     w.written.add(r.name);
     w.requirements.push(r);
     if (conda) w.conda = conda;
-    if (gpuVariant && !r.url) w.gpuVariant = r.normalizedName;
     wanted.set(key, w);
   }
 
-  const python = chooseInterpreter(model.manifests, all.map((x) => x.r), config);
-  const cuda = chooseCuda(model.manifests, all.map((x) => x.r), knowledge, config);
+  const python = chooseInterpreter(model.manifests, requirements, config);
+  const cuda = chooseCuda(model.manifests, requirements, knowledge, config);
   problems.push(...python.problems, ...cuda.problems);
 
-  const packages: PlannedPackage[] = [];
-  for (const w of [...wanted.values()].sort((a, b) => a.key.localeCompare(b.key))) {
-    const p = decide(w, knowledge, config);
-    if (p) packages.push(p);
-  }
+  const packages = [...wanted.values()].map((w) => decide(w, knowledge, config));
   applyClosure(packages, knowledge);
   for (const p of packages) applyVersions(p, config, problems);
   for (const p of packages) p.explanation = explain(p);
@@ -107,7 +101,7 @@ function base(w: Wanted, owner: Record<Target, Owner>, reason: Reason, extra: Pa
   };
 }
 
-function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage | null {
+function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
   const reqs = w.requirements;
   const name = w.key;
   const override = config.overrides[normalizeName(name)]?.owner;
@@ -293,8 +287,6 @@ export function explain(p: PlannedPackage): string {
     'direct-reference': 'a direct URL, VCS or path reference, which is uv\'s job',
     'local-project': 'a local project, installed by uv (editable where asked)',
     override: 'owner set in seam.toml',
-    'constraint-only': 'only a constraint',
-    'unknown-conda': 'unknown conda package',
     'version-policy': `pin conflicts with nixpkgs and policy = "uv" moves pure-Python packages to uv`,
   };
   const as = p.requestedAs?.filter((n) => normalizeName(n) !== p.name) ?? [];

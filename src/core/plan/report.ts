@@ -17,7 +17,7 @@ export interface PlanJson {
   problems: Problem[];
 }
 
-export function toPlanJson(plan: Plan, rel: (p: string) => string = (p) => p, extraProblems: Problem[] = []): PlanJson {
+export function toPlanJson(plan: Plan, rel: (p: string) => string = (p) => p): PlanJson {
   return {
     targets: plan.targets,
     python: plan.python.version,
@@ -31,7 +31,7 @@ export function toPlanJson(plan: Plan, rel: (p: string) => string = (p) => p, ex
       ...(p.neededBy ? { neededBy: p.neededBy } : {}), ...(p.url ? { url: p.url } : {}), ...(p.editable ? { editable: true } : {}),
       sources: p.sources.map((s) => ({ path: rel(s.path), line: s.line })),
     })),
-    problems: [...extraProblems, ...plan.problems].map((p) => ({ ...p, path: rel(p.path) })),
+    problems: plan.problems.map((p) => ({ ...p, path: rel(p.path) })),
   };
 }
 

@@ -11,7 +11,7 @@ export type Owner = 'nix' | 'uv' | 'system' | 'skip';
 export type Reason =
   | 'native' | 'cuda-aware' | 'closure' | 'pure-python' | 'not-in-nixpkgs' | 'native-not-in-nixpkgs' | 'name-trap'
   | 'system-package' | 'cuda-toolkit' | 'cuda-selector' | 'interpreter' | 'packaging-tool' | 'build-only' | 'conda-internal'
-  | 'direct-reference' | 'local-project' | 'override' | 'constraint-only' | 'unknown-conda' | 'version-policy';
+  | 'direct-reference' | 'local-project' | 'override' | 'version-policy';
 
 /** How Nix's version meets the pins: uv-owned packages are resolved by uv instead. */
 export type VersionStatus = 'satisfied' | 'conflict' | 'unpinned' | 'unknown' | 'resolved-by-uv';
