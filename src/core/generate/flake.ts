@@ -1,0 +1,188 @@
+/**
+ * flake.nix from a plan: nixpkgs pinned, a cpu and a cuda devShell per system (default = cpu),
+ * the CUDA shell's nixpkgs imported with cudaSupport and the CUDA binary cache, the Nix-owned
+ * packages in one `python.withPackages`, and a shellHook that layers `.venv` (uv) on that Python.
+ * Deterministic: the same plan and settings give the same bytes.
+ */
+import type { SeamConfig } from '../config/seamToml';
+import type { Knowledge } from '../knowledge/index';
+import { type Plan, TARGETS, type Target } from '../plan/types';
+import { commentText, isNixAttrPath, nixAttrName, nixIndented, nixSelect, nixString } from './escape';
+import { UV_HELPER } from './helper';
+
+export interface FlakeInput {
+  plan: Plan;
+  config: SeamConfig;
+  knowledge: Knowledge;
+  /** The project's name, for the description (from a manifest: escaped). */
+  name: string;
+  /** The manifests read, relative to the project root, for the header comment. */
+  sources: string[];
+  seamVersion: string;
+}
+
+/** What one target's shell contains. */
+export interface ShellContents {
+  python: string[];
+  system: string[];
+  /** Normalized names of everything Nix provides to Python here (uv must keep out of them). */
+  nixOwned: string[];
+}
+
+/** "stdenv.cc (gcc) + gfortran" → ["stdenv.cc", "gfortran"]: the attribute paths in a knowledge entry. */
+export function systemAttrs(raw: string): string[] {
+  return raw
+    .replace(/\([^)]*\)/g, '')
+    .split('+')
+    .map((s) => s.trim())
+    .filter((s) => s && isNixAttrPath(s) && s !== 'cudaPackages');
+}
+
+export function shellContents(plan: Plan, target: Target): ShellContents {
+  const python = new Set<string>();
+  const system = new Set<string>();
+  const nixOwned = new Set<string>();
+  for (const p of plan.packages) {
+    const attr = p.nixAttr[target];
+    if (p.owner[target] === 'nix' && attr) {
+      python.add(attr);
+      nixOwned.add(p.name);
+      for (const n of p.requestedAs ?? []) if (/^[A-Za-z0-9._-]+$/.test(n)) nixOwned.add(n.toLowerCase().replace(/[-_.]+/g, '-'));
+    } else if (p.owner[target] === 'system' && attr) {
+      for (const a of systemAttrs(attr)) system.add(a);
+    }
+  }
+  if (plan.python.version === '3.10') python.add('tomli'); // seam-uv.py reads uv.lock; 3.10 has no tomllib
+  const validName = (n: string) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(n);
+  return { python: [...python].sort(), system: [...system].sort(), nixOwned: [...nixOwned].filter(validName).sort() };
+}
+
+/** The shell code each devShell runs on entry; `@name@` marks a value the flake fills in. */
+export const SHELL_HOOK = `seam_root=$PWD
+while [ "$seam_root" != / ] && [ ! -e "$seam_root/seam.toml" ]; do seam_root=$(dirname "$seam_root"); done
+[ -e "$seam_root/seam.toml" ] || seam_root=$PWD
+export SEAM_ROOT="$seam_root"
+unset PYTHONPATH PYTHONHOME
+export UV_PYTHON=@python@/bin/python3 UV_PYTHON_DOWNLOADS=never UV_PYTHON_PREFERENCE=only-system
+export UV_PROJECT_ENVIRONMENT="$seam_root/.venv"
+seam_venv=$UV_PROJECT_ENVIRONMENT
+if [ -e "$seam_venv/pyvenv.cfg" ] && ! grep -qxF "home = @python@/bin" "$seam_venv/pyvenv.cfg"; then
+  echo "seam: .venv was made with another Python; making it again on $SEAM_PYTHON" >&2
+  rm -rf "$seam_venv"
+fi
+[ -e "$seam_venv" ] || @python@/bin/python3 -m venv --system-site-packages --without-pip "$seam_venv" || echo "seam: could not create $seam_venv" >&2
+if [ -e "$seam_venv/pyvenv.cfg" ]; then
+  # The venv's Python is the bare Nix interpreter; this line adds the Nix packages after the venv's own.
+  echo "import site; site.addsitedir('@site@')" > "$seam_venv/@sitePackages@/_seam_nix.pth"
+  if [ -e "$seam_root/pyproject.toml" ] && command -v uv >/dev/null 2>&1 && [ -z "\${SEAM_NO_SYNC:-}" ]; then
+    if (cd "$seam_root" && uv lock --quiet); then
+      seam_skip=$(@pythonEnv@/bin/python3 @helper@ "$seam_root/uv.lock" '@site@' @owned@) || seam_skip=
+      # Split on purpose: the helper prints only --no-install-package and package names.
+      (cd "$seam_root" && uv sync --frozen --quiet $seam_skip) || echo "seam: uv sync failed; the Nix packages work, the uv ones may be missing" >&2
+    else
+      echo "seam: uv could not lock the project (offline?); the Nix packages work, the uv ones may be missing" >&2
+    fi
+  fi
+  export VIRTUAL_ENV="$seam_venv"
+  export PATH="$seam_venv/bin:$PATH"
+else
+  echo "seam: $seam_venv is not a virtual environment; leaving it alone" >&2
+fi
+if [ "$SEAM_TARGET" = cuda ]; then
+  # The driver (libcuda) comes from the host; put it ahead of any stubs.
+  if [ -d /run/opengl-driver/lib ]; then export LD_LIBRARY_PATH="/run/opengl-driver/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  elif [ -z "\${SEAM_QUIET:-}" ]; then echo "seam: no /run/opengl-driver/lib (not NixOS): on other distributions run GPU programs through nixGL or nix-gl-host" >&2
+  fi
+fi
+`;
+
+export function generateFlake(input: FlakeInput): string {
+  const { plan, config, knowledge } = input;
+  const caches = knowledge.cuda.caches.filter((c) => c.name === 'nix-community');
+  const substituters = [...caches.map((c) => ({ url: c.url, publicKey: c.publicKey })), ...config.substituters];
+  const targets = TARGETS.filter((t) => config.targets.includes(t));
+  const list = (xs: string[], indent: string) => (xs.length ? `[\n${xs.map((x) => `${indent}  ${x}\n`).join('')}${indent}]` : '[ ]');
+  const cudaSet = plan.cuda.set;
+  const overlay = plan.cuda.requested !== null;
+  const out: string[] = [];
+  out.push(`# Generated by Seam ${commentText(input.seamVersion)} from ${input.sources.length ? input.sources.map(commentText).join(', ') : 'no manifests'}.`);
+  out.push('# Do not edit: change seam.toml or the manifests, then run `seam convert` again.');
+  out.push('#   nix develop          the cpu shell (also .#cpu)');
+  if (targets.includes('cuda')) out.push('#   nix develop .#cuda   the CUDA shell (Linux)');
+  out.push('# Nix provides the interpreter and the native packages; uv installs the rest into .venv.');
+  out.push('{');
+  out.push(`  description = ${nixString(`Python environment for ${input.name} (Nix + uv, generated by Seam)`)};`);
+  out.push('');
+  out.push('  # Binary caches with CUDA builds, so torch and friends download instead of compiling.');
+  out.push('  nixConfig = {');
+  out.push(`    extra-substituters = ${list(substituters.map((s) => nixString(s.url)), '    ')};`);
+  out.push(`    extra-trusted-public-keys = ${list(substituters.map((s) => nixString(s.publicKey)), '    ')};`);
+  out.push('  };');
+  out.push('');
+  out.push(`  inputs.nixpkgs.url = ${nixString(config.nixpkgs)};`);
+  out.push('');
+  out.push('  outputs = { self, nixpkgs }:');
+  out.push('    let');
+  out.push(`      systems = ${list(config.systems.map(nixString), '      ')};`);
+  out.push(`      cudaSystems = ${list(targets.includes('cuda') ? config.cudaSystems.map(nixString) : [], '      ')};`);
+  out.push('      forAllSystems = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);');
+  out.push('');
+  out.push('      cpuPkgs = system: import nixpkgs { inherit system; };');
+  out.push('      cudaPkgs = system: import nixpkgs {');
+  out.push('        inherit system;');
+  out.push('        config = {');
+  out.push('          allowUnfree = true; # the CUDA libraries are unfree');
+  out.push('          cudaSupport = true;');
+  if (config.cudaCapabilities.length) out.push(`          cudaCapabilities = ${list(config.cudaCapabilities.map(nixString), '          ')}; # from seam.toml: the binary caches build the default list, so expect local builds`);
+  else out.push("          # cudaCapabilities: nixpkgs' default list, which the binary caches build (set cuda.capabilities in seam.toml to narrow it)");
+  out.push('        };');
+  if (overlay) {
+    out.push(`        # CUDA ${commentText(plan.cuda.version)}: ${commentText(plan.cuda.reason)}`);
+    out.push(`        overlays = [ (final: prev: { cudaPackages = final.${nixAttrName(cudaSet)}; }) ];`);
+  } else {
+    out.push(`        # CUDA: nixpkgs' default package set (${commentText(plan.cuda.reason)})`);
+  }
+  out.push('      };');
+  out.push('');
+  out.push('      # Run by each shell before `uv sync`: which packages uv must not install (see `seam check`).');
+  out.push(`      uvHelper = pkgs: pkgs.writeText "seam-uv.py" ${nixIndented(UV_HELPER, {}, '        ').trimStart()};`);
+  out.push('');
+  out.push('      shell = { pkgs, target, pythonPackages, systemPackages, nixOwned }:');
+  out.push('        let');
+  out.push(`          python = ${nixSelect('pkgs', plan.python.attr)};`);
+  out.push('          pythonEnv = python.withPackages pythonPackages;');
+  out.push('          owned = pkgs.writeText "seam-nix-owned.txt" (builtins.concatStringsSep "\\n" nixOwned);');
+  out.push('        in');
+  out.push('        pkgs.mkShell {');
+  out.push('          name = "seam-${target}";');
+  out.push('          packages = [ pythonEnv pkgs.uv ] ++ systemPackages;');
+  out.push('          SEAM_TARGET = target;');
+  out.push(`          SEAM_PYTHON = ${nixString(`${plan.python.attr} ${plan.python.version}`)};`);
+  out.push('          SEAM_CUDA_VERSION = if target == "cuda" then pkgs.cudaPackages.cudaMajorMinorVersion or pkgs.cudaPackages.cudaVersion or "" else "";');
+  out.push('          # Wheels uv installs (manylinux) need a C++ runtime and zlib.');
+  out.push('          LD_LIBRARY_PATH = if pkgs.stdenv.isLinux then "${pkgs.stdenv.cc.cc.lib}/lib:${pkgs.zlib}/lib" else "";');
+  out.push(`          shellHook = ${nixIndented(SHELL_HOOK, { python: 'python', pythonEnv: 'pythonEnv', helper: 'uvHelper pkgs', owned: 'owned', site: 'pythonEnv + "/" + python.sitePackages', sitePackages: 'python.sitePackages' }, '            ').trimStart()};`);
+  out.push('        };');
+  for (const t of targets) {
+    const c = shellContents(plan, t);
+    out.push('');
+    out.push(`      ${t}Shell = system:`);
+    out.push(`        let pkgs = ${t}Pkgs system; in`);
+    out.push('        shell {');
+    out.push(`          inherit pkgs;`);
+    out.push(`          target = ${nixString(t)};`);
+    out.push(`          pythonPackages = ps: ${list(c.python.map((a) => nixSelect('ps', a)), '          ')};`);
+    out.push(`          systemPackages = ${list(c.system.map((a) => nixSelect('pkgs', a)), '          ')};`);
+    out.push(`          nixOwned = ${list(c.nixOwned.map(nixString), '          ')};`);
+    out.push('        };');
+  }
+  out.push('    in');
+  out.push('    {');
+  out.push('      devShells = forAllSystems (system:');
+  out.push('        { cpu = cpuShell system; default = cpuShell system; }');
+  if (targets.includes('cuda')) out.push('        // (if builtins.elem system cudaSystems then { cuda = cudaShell system; } else { }));');
+  else out.push('      );');
+  out.push('    };');
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
