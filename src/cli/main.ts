@@ -8,6 +8,7 @@ import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS, type Target } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
+import { check, convert } from './project';
 
 declare const SEAM_VERSION: string | undefined;
 const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
@@ -21,12 +22,20 @@ Commands:
                                Decide, for every package and target, whether Nix or uv installs
                                it, and why; the interpreter and the CUDA version.
   explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
+  convert [DIR] [--dry-run] [--force]
+                               Write flake.nix (cpu and cuda shells), seam.toml (once), the uv
+                               project, .gitignore lines and seam-plan.txt, all or nothing.
+                               --dry-run prints the diff; --force replaces files Seam did not
+                               write (a copy goes to .seam/backup/). Manifests are never touched.
+  check [DIR] [--json]         Check uv.lock (and .venv) against the flake: uv installs nothing
+                               Nix provides, and uv.lock has Nix's versions. Exit 1 on a violation.
 
 Options:
   -h, --help      Show this help
   -V, --version   Show the version
 
-Exit status: 0 when every file was read cleanly, 1 when a file has errors, 2 on bad usage.
+Exit status: 0 when every file was read cleanly (check: the contract holds), 1 when a file has
+errors (convert: nothing written; check: a violation), 2 on bad usage.
 `;
 
 export interface Io {
@@ -50,6 +59,8 @@ export function run(argv: string[], io: Io): number {
   if (command === 'inspect') return inspect(rest, io);
   if (command === 'plan') return plan(rest, io);
   if (command === 'explain') return explainCommand(rest, io);
+  if (command === 'convert') return convert(rest, { ...io, version: VERSION });
+  if (command === 'check') return check(rest, { ...io, version: VERSION });
   io.err(`seam: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }
@@ -174,6 +185,8 @@ const wrap = (code: string) => (s: string) => (s ? `\u001b[${code}m${s}\u001b[0m
 const ansi: Style = { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: wrap('33'), cyan: wrap('36') };
 
 if (require.main === module) {
+  // `seam plan | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
   const code = run(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

@@ -1,0 +1,107 @@
+/**
+ * uv.lock, as uv writes it (version 1, with or without `revision`): packages with name, version,
+ * source and dependency edges (runtime, extras, dependency groups), plus the `[manifest]`
+ * constraints. Only what the contract check needs.
+ */
+import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
+import { SeamError } from '../errors';
+import { normalizeName } from '../model/names';
+
+export interface LockedPackage {
+  name: string;
+  version: string | null;
+  source: Record<string, unknown>;
+  /** Names this package depends on, over all extras and groups. */
+  deps: Set<string>;
+}
+
+export interface UvLock {
+  version: number | null;
+  packages: LockedPackage[];
+  /** Normalized name → every version locked for it (a lock can hold several, split by markers). */
+  versions: Map<string, Set<string>>;
+  /** `[manifest] constraints`: what constraint-dependencies the lock was made with. */
+  constraints: { name: string; specifier: string | null }[];
+}
+
+type Dep = { name?: unknown };
+
+export function parseUvLock(text: string): UvLock {
+  let doc: Record<string, unknown>;
+  try {
+    doc = getStaticTOMLValue(parseTOML(text)) as unknown as Record<string, unknown>;
+  } catch (e) {
+    const err = e as { message: string; lineNumber?: number; column?: number };
+    throw new SeamError(`uv.lock is not valid TOML: ${err.message}`, (err.column ?? 0) + 1, undefined, err.lineNumber ?? 1);
+  }
+  const raw = Array.isArray(doc.package) ? (doc.package as Record<string, unknown>[]) : [];
+  const packages: LockedPackage[] = [];
+  const versions = new Map<string, Set<string>>();
+  for (const p of raw) {
+    if (typeof p.name !== 'string') continue;
+    const name = normalizeName(p.name);
+    const version = typeof p.version === 'string' ? p.version : null;
+    const deps = new Set<string>();
+    const lists: unknown[] = [p.dependencies];
+    for (const table of ['optional-dependencies', 'dev-dependencies']) {
+      const t = p[table];
+      if (t && typeof t === 'object') lists.push(...Object.values(t as Record<string, unknown>));
+    }
+    for (const list of lists) if (Array.isArray(list)) for (const d of list as Dep[]) if (typeof d?.name === 'string') deps.add(normalizeName(d.name));
+    packages.push({ name, version, source: (p.source as Record<string, unknown>) ?? {}, deps });
+    if (version) {
+      const set = versions.get(name) ?? new Set<string>();
+      set.add(version);
+      versions.set(name, set);
+    }
+  }
+  const manifest = (doc.manifest as Record<string, unknown>) ?? {};
+  const constraints = Array.isArray(manifest.constraints)
+    ? (manifest.constraints as { name?: unknown; specifier?: unknown }[]).filter((c) => typeof c.name === 'string').map((c) => ({ name: normalizeName(c.name as string), specifier: typeof c.specifier === 'string' ? c.specifier : null }))
+    : [];
+  return { version: typeof doc.version === 'number' ? doc.version : null, packages, versions, constraints };
+}
+
+/**
+ * Packages uv must not install: the Nix-owned ones and everything reachable from the project only
+ * through them. The same rule as the shells' seam-uv.py (src/core/generate/helper.ts).
+ */
+export function nixOnly(lock: UvLock, owned: Set<string>): { excluded: string[]; through: Map<string, string[]> } {
+  const edges = new Map<string, Set<string>>();
+  const depended = new Set<string>();
+  const roots: string[] = [];
+  for (const p of lock.packages) {
+    const e = edges.get(p.name) ?? new Set<string>();
+    for (const d of p.deps) {
+      e.add(d);
+      depended.add(d);
+    }
+    edges.set(p.name, e);
+    if ('virtual' in p.source || 'editable' in p.source) roots.push(p.name);
+  }
+  const start = roots.length ? roots : [...edges.keys()].filter((n) => !depended.has(n));
+  const seen = new Set<string>();
+  const stack = start.filter((r) => !owned.has(r));
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const d of edges.get(n) ?? []) if (!owned.has(d)) stack.push(d);
+  }
+  const excluded = [...edges.keys()].filter((n) => !seen.has(n)).sort();
+  // For messages: which Nix-owned packages pull each excluded one in.
+  const through = new Map<string, string[]>();
+  for (const o of owned) {
+    if (!edges.has(o)) continue;
+    const visit = [o];
+    const mark = new Set<string>();
+    while (visit.length) {
+      const n = visit.pop()!;
+      if (mark.has(n)) continue;
+      mark.add(n);
+      for (const d of edges.get(n) ?? []) if (!seen.has(d) && !owned.has(d)) visit.push(d);
+    }
+    for (const n of mark) if (n !== o) through.set(n, [...(through.get(n) ?? []), o].sort());
+  }
+  return { excluded, through };
+}
