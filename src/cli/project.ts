@@ -8,10 +8,10 @@ import { readSeamToml, SEAM_TOML, type SeamConfig } from '../core/config/seamTom
 import { readVenv } from '../core/env/venv';
 import type { Problem } from '../core/errors';
 import { SeamError } from '../core/errors';
-import { convertProject } from '../core/generate/convert';
+import { convertProject, projectManifests } from '../core/generate/convert';
 import { applyWrites, diffWrite, ownership, planWrites } from '../core/generate/write';
 import { defaultKnowledge } from '../core/knowledge/index';
-import { findManifests, type ProjectModel, readProject } from '../core/manifests/index';
+import { type ProjectModel, readProject } from '../core/manifests/index';
 import { planProject } from '../core/plan/planner';
 import { TARGETS } from '../core/plan/types';
 
@@ -46,11 +46,9 @@ export function loadProject(root: string, env: Record<string, string | undefined
   const configPath = nodePath.join(root, SEAM_TOML);
   const configText = readText(configPath);
   const { config, problems } = configText === null ? { config: readSeamToml('', configPath).config, problems: [] } : readSeamToml(configText, configPath);
-  const pyprojectPath = nodePath.join(root, 'pyproject.toml');
-  const pyprojectOwner = ownership(readText(pyprojectPath));
-  const files = findManifests(root).filter((f) => !(f === pyprojectPath && (pyprojectOwner === 'seam' || pyprojectOwner === 'edited')));
+  const { files, userPyproject } = projectManifests(root);
   const model = readProject(files, { env });
-  return { root, config, configExists: configText !== null, model, problems: [...problems, ...model.manifests.flatMap((m) => m.problems)], userPyproject: pyprojectOwner === 'user' };
+  return { root, config, configExists: configText !== null, model, problems: [...problems, ...model.manifests.flatMap((m) => m.problems)], userPyproject };
 }
 
 function rootFrom(command: string, positional: string[], io: ProjectIo): string | number {

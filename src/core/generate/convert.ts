@@ -12,7 +12,22 @@ import { formatPlan } from '../plan/report';
 import type { Plan } from '../plan/types';
 import { generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
-import type { GeneratedFile } from './write';
+import * as fs from 'node:fs';
+import { findManifests } from '../manifests/index';
+import { type GeneratedFile, ownership } from './write';
+
+/** The manifests of the project at `root`: a pyproject.toml Seam generated is its output, not a manifest. */
+export function projectManifests(root: string): { files: string[]; userPyproject: boolean } {
+  const pyproject = nodePath.join(root, 'pyproject.toml');
+  let owner: ReturnType<typeof ownership> = 'missing';
+  try {
+    owner = ownership(fs.readFileSync(pyproject, 'utf8'));
+  } catch {
+    /* no pyproject.toml */
+  }
+  const generated = owner === 'seam' || owner === 'edited';
+  return { files: findManifests(root).filter((f) => !(generated && f === pyproject) && !nodePath.basename(nodePath.dirname(f)).startsWith('.seam-write-')), userPyproject: owner === 'user' };
+}
 
 export const PLAN_REPORT = 'seam-plan.txt';
 

@@ -128,21 +128,23 @@ export function generateFlake(input: FlakeInput): string {
   out.push('      forAllSystems = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);');
   out.push('');
   out.push('      cpuPkgs = system: import nixpkgs { inherit system; };');
-  out.push('      cudaPkgs = system: import nixpkgs {');
-  out.push('        inherit system;');
-  out.push('        config = {');
-  out.push('          allowUnfree = true; # the CUDA libraries are unfree');
-  out.push('          cudaSupport = true;');
-  if (config.cudaCapabilities.length) out.push(`          cudaCapabilities = ${list(config.cudaCapabilities.map(nixString), '          ')}; # from seam.toml: the binary caches build the default list, so expect local builds`);
-  else out.push("          # cudaCapabilities: nixpkgs' default list, which the binary caches build (set cuda.capabilities in seam.toml to narrow it)");
-  out.push('        };');
-  if (overlay) {
-    out.push(`        # CUDA ${commentText(plan.cuda.version)}: ${commentText(plan.cuda.reason)}`);
-    out.push(`        overlays = [ (final: prev: { cudaPackages = final.${nixAttrName(cudaSet)}; }) ];`);
-  } else {
-    out.push(`        # CUDA: nixpkgs' default package set (${commentText(plan.cuda.reason)})`);
+  if (targets.includes('cuda')) {
+    out.push('      cudaPkgs = system: import nixpkgs {');
+    out.push('        inherit system;');
+    out.push('        config = {');
+    out.push('          allowUnfree = true; # the CUDA libraries are unfree');
+    out.push('          cudaSupport = true;');
+    if (config.cudaCapabilities.length) out.push(`          cudaCapabilities = ${list(config.cudaCapabilities.map(nixString), '          ')}; # from seam.toml: the binary caches build the default list, so expect local builds`);
+    else out.push("          # cudaCapabilities: nixpkgs' default list, which the binary caches build (set cuda.capabilities in seam.toml to narrow it)");
+    out.push('        };');
+    if (overlay) {
+      out.push(`        # CUDA ${commentText(plan.cuda.version)}: ${commentText(plan.cuda.reason)}`);
+      out.push(`        overlays = [ (final: prev: { cudaPackages = final.${nixAttrName(cudaSet)}; }) ];`);
+    } else {
+      out.push(`        # CUDA: nixpkgs' default package set (${commentText(plan.cuda.reason)})`);
+    }
+    out.push('      };');
   }
-  out.push('      };');
   out.push('');
   out.push('      # Run by each shell before `uv sync`: which packages uv must not install (see `seam check`).');
   out.push(`      uvHelper = pkgs: pkgs.writeText "seam-uv.py" ${nixIndented(UV_HELPER, {}, '        ').trimStart()};`);
