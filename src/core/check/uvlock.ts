@@ -5,6 +5,7 @@
  */
 import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { SeamError } from '../errors';
+import { LineIndex } from '../manifests/text';
 import { normalizeName } from '../model/names';
 
 export interface LockedPackage {
@@ -31,8 +32,11 @@ export function parseUvLock(text: string): UvLock {
   try {
     doc = getStaticTOMLValue(parseTOML(text)) as unknown as Record<string, unknown>;
   } catch (e) {
-    const err = e as { message: string; lineNumber?: number; column?: number };
-    throw new SeamError(`uv.lock is not valid TOML: ${err.message}`, (err.column ?? 0) + 1, undefined, err.lineNumber ?? 1);
+    const err = e as { message: string; index?: number; lineNumber?: number; column?: number };
+    // An error found at a line break (a missing value) belongs to the line it ends.
+    const index = typeof err.index === 'number' ? Math.min(err.index, text.length) - (text[Math.min(err.index, text.length) - 1] === '\n' ? 1 : 0) : -1;
+    const at = index >= 0 ? new LineIndex(text).position(index) : { line: err.lineNumber ?? 1, column: (err.column ?? 0) + 1 };
+    throw new SeamError(`uv.lock is not valid TOML: ${err.message}`, at.column, undefined, at.line);
   }
   const raw = Array.isArray(doc.package) ? (doc.package as Record<string, unknown>[]) : [];
   const packages: LockedPackage[] = [];
