@@ -1,0 +1,132 @@
+/** `seam convert` and `seam check` as a process, on copies of the example and of real uv.lock files. */
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, SHARED, skipBecause, snapshot, tree } from '../helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+function seam(args: string[], cwd: string): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+const copyExample = () => tree(Object.fromEntries(['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'src/vision_train/__init__.py'].map((f) => [f, fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f))])));
+const bytes = (root: string, files: string[]) => files.map((f) => fs.readFileSync(path.join(root, f)).toString('base64'));
+
+describe('seam convert (as a process)', function () {
+  this.timeout(120_000);
+  before(() => {
+    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  });
+  const manifests = ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'];
+
+  it('--dry-run prints the diff and writes nothing', () => {
+    const root = copyExample();
+    const before = snapshot(root);
+    const r = seam(['convert', '--dry-run'], root);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^--- \/dev\/null\n\+\+\+ b\/flake\.nix\n/m);
+    assert.match(r.out, /would write \(nothing written\)\n {2}create {4}flake\.nix/);
+    assert.equal(snapshot(root), before);
+  });
+  it('writes the environment, then re-runs byte-identically, never touching the manifests', () => {
+    const root = copyExample();
+    const original = bytes(root, manifests);
+    const first = seam(['convert'], root);
+    assert.equal(first.code, 0, first.err);
+    for (const f of ['flake.nix', 'seam.toml', '.gitignore', 'seam-plan.txt']) assert.ok(fs.existsSync(path.join(root, f)), f);
+    assert.ok(!fs.readdirSync(root).some((f) => f.startsWith('.seam-write-')), 'no staging folder left');
+    assert.match(first.out, /Your pyproject\.toml was left as it is/);
+    const after = snapshot(root);
+    const second = seam(['convert'], root);
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /unchanged flake\.nix\n {2}keep {6}seam\.toml {2}\(yours now/);
+    assert.equal(snapshot(root), after);
+    assert.deepEqual(bytes(root, manifests), original);
+  });
+  it('keeps the user\'s seam.toml edits and follows them on the next run', () => {
+    const root = copyExample();
+    seam(['convert'], root);
+    const edited = `${fs.readFileSync(path.join(root, 'seam.toml'), 'utf8').replace('[overrides]\n', '[overrides]\n# mine\nwandb = { owner = "uv" }\n')}`;
+    fs.writeFileSync(path.join(root, 'seam.toml'), edited);
+    assert.equal(seam(['convert'], root).code, 0);
+    assert.equal(fs.readFileSync(path.join(root, 'seam.toml'), 'utf8'), edited);
+    const flake = fs.readFileSync(path.join(root, 'flake.nix'), 'utf8');
+    assert.doesNotMatch(flake, /ps\.wandb/);
+    assert.match(fs.readFileSync(path.join(root, 'seam-plan.txt'), 'utf8'), /wandb → uv: owner set in seam\.toml/);
+  });
+  it('refuses to replace a flake.nix it did not write, and replaces it with --force keeping a backup', () => {
+    const root = copyExample();
+    fs.writeFileSync(path.join(root, 'flake.nix'), '{ outputs = _: { }; }\n');
+    const before = snapshot(root);
+    const r = seam(['convert'], root);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /nothing written:\n.*blocked {3}flake\.nix {2}\(Seam did not write it; run with --force/s);
+    assert.equal(snapshot(root), before);
+    const forced = seam(['convert', '--force'], root);
+    assert.equal(forced.code, 0, forced.err);
+    assert.equal(fs.readFileSync(path.join(root, '.seam', 'backup', 'flake.nix'), 'utf8'), '{ outputs = _: { }; }\n');
+  });
+  it('writes nothing when a manifest or seam.toml has errors, and says where', () => {
+    const root = tree({ 'requirements.txt': 'torch>=2\nnot a requirement ==\n' });
+    const before = snapshot(root);
+    const r = seam(['convert'], root);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^requirements\.txt:2:\d+: error: /m);
+    assert.equal(snapshot(root), before);
+    const bad = tree({ 'requirements.txt': 'torch\n', 'seam.toml': 'policy = "sometimes"\n' });
+    const r2 = seam(['convert'], bad);
+    assert.equal(r2.code, 1);
+    assert.match(r2.err, /^seam\.toml:1:\d+: error: policy must be one of/m);
+  });
+  it('says so when there is nothing to convert, and rejects bad usage', () => {
+    assert.equal(seam(['convert'], tree({ 'README.md': 'hi\n' })).code, 1);
+    assert.equal(seam(['convert', '--frobnicate'], tree({})).code, 2);
+    assert.equal(seam(['convert', 'a', 'b'], tree({})).code, 2);
+  });
+});
+
+describe('seam check (as a process)', function () {
+  this.timeout(120_000);
+  const LOCKS = path.join(SHARED, 'data', 'uv-locks');
+  before(function () {
+    if (!fs.existsSync(LOCKS)) skipBecause(this, '../shared/data/uv-locks is not beside the checkout');
+  });
+  const withLock = (name: string) => {
+    const root = tree({ 'pyproject.toml': fs.readFileSync(path.join(LOCKS, `${name}.pyproject.toml`), 'utf8'), 'uv.lock': fs.readFileSync(path.join(LOCKS, `${name}.uv.lock`), 'utf8') });
+    const c = seam(['convert'], root);
+    assert.equal(c.code, 0, c.err);
+    return root;
+  };
+
+  it('nanochat (torch 2.9.1 from the PyTorch indexes): exit 1, one line naming torch, both versions and the fix', () => {
+    const root = withLock('karpathy__nanochat');
+    const r = seam(['check'], root);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /^torch: uv\.lock has 2\.9\.1, 2\.9\.1\+cpu, 2\.9\.1\+cu128, Nix has 2\.2\.1 — fix: add "torch==2\.2\.1" to \[tool\.uv\] constraint-dependencies/m);
+    assert.match(r.err, /the Seam shells pass them to `uv sync --no-install-package`: .*nvidia-cublas-cu12/);
+    const json = JSON.parse(seam(['check', '--json'], root).out);
+    assert.equal(json.ok, false);
+    assert.ok(json.keptOut.includes('triton'));
+  });
+  it('click (pure Python): the contract holds, exit 0', () => {
+    const r = seam(['check'], withLock('pallets__click'));
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /the contract holds/);
+  });
+  it('finds what uv installed into .venv that only Nix packages need', () => {
+    const root = withLock('Zyphra__Zonos');
+    const site = path.join(root, '.venv', 'lib', 'python3.12', 'site-packages');
+    fs.mkdirSync(path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info'), { recursive: true });
+    fs.writeFileSync(path.join(root, '.venv', 'pyvenv.cfg'), 'home = /nix/store/x-python3/bin\n');
+    fs.writeFileSync(path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n\n');
+    const r = seam(['check'], root);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^nvidia-cudnn-cu12: \.venv has 9\.1\.0\.70 installed by uv, but only torch \(Nix\) needs it — fix: remove \.venv and enter the Seam shell/m);
+  });
+  it('without a Seam flake.nix, says to convert first', () => {
+    const r = seam(['check'], tree({ 'uv.lock': 'version = 1\n' }));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no flake\.nix .*run `seam convert` first/);
+  });
+});
