@@ -8,7 +8,7 @@ import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS, type Target } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
-import { check, convert } from './project';
+import { check, convert, index } from './project';
 
 declare const SEAM_VERSION: string | undefined;
 const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
@@ -29,6 +29,10 @@ Commands:
                                write (a copy goes to .seam/backup/). Manifests are never touched.
   check [DIR] [--json]         Check uv.lock (and .venv) against the flake: uv installs nothing
                                Nix provides, and uv.lock has Nix's versions. Exit 1 on a violation.
+  index refresh [DIR] [--nixpkgs REF]
+                               Read versions, native/CUDA facts and attribute names from a real
+                               nixpkgs (default: seam.toml's) with nix eval, into .seam/index.json;
+                               convert and check then use it instead of the bundled knowledge.
 
 Options:
   -h, --help      Show this help
@@ -61,6 +65,7 @@ export function run(argv: string[], io: Io): number {
   if (command === 'explain') return explainCommand(rest, io);
   if (command === 'convert') return convert(rest, { ...io, version: VERSION });
   if (command === 'check') return check(rest, { ...io, version: VERSION });
+  if (command === 'index') return index(rest, { ...io, version: VERSION });
   io.err(`seam: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

@@ -122,7 +122,7 @@ export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k
   const dflt = setVersion(k.cuda.default);
   const hints = cudaHints(manifests, requirements);
   const exact = hints.filter((h) => h.version.includes('.'));
-  const requestedHint = config.cuda ? { version: config.cuda, what: `cuda = "${config.cuda}" in seam.toml` } : exact[0] ?? hints[0];
+  const requestedHint = config.cuda ? { version: config.cuda, what: `cuda.version = "${config.cuda}" in seam.toml` } : exact[0] ?? hints[0];
   const majors = new Set(hints.map((h) => h.version.split('.')[0]));
   const minors = new Set(exact.map((h) => h.version));
   if (!config.cuda && (majors.size > 1 || minors.size > 1)) {
