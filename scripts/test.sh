@@ -10,6 +10,9 @@ rm -rf "$out" && mkdir -p "$out"
 apt_need=()
 command -v nix-instantiate >/dev/null 2>&1 || apt_need+=(nix-bin)
 command -v git >/dev/null 2>&1 || apt_need+=(git)
+# The generated shells make .venv with a real Python; seam-uv.py is checked with one (3.11+: tomllib).
+command -v python3 >/dev/null 2>&1 || apt_need+=(python3)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_need+=(python3-venv)
 source scripts/setup.sh "${apt_need[@]}" || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 passed=0 failed=0 skipped=0

@@ -151,7 +151,8 @@ export function convert(args: string[], io: ProjectIo): number {
   io.out(`${lines.join('\n')}\n`);
   io.out(`${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}, CUDA ${conversion.plan.cuda.version} for the cuda shell. Why: seam-plan.txt\n`);
   if (conversion.proposal) io.out('Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix.\n');
-  io.out('Next: git add flake.nix seam.toml seam-plan.txt pyproject.toml .gitignore; nix develop (cpu) or nix develop .#cuda\n');
+  io.out(`Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`);
+  io.out('The CUDA binary cache in flake.nix is used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts it.\n');
   return 0;
 }
 

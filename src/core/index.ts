@@ -15,6 +15,11 @@ export { parseCondaSpec, condaVersionToPep440 } from './manifests/conda';
 export { planProject, explain as explainPackage } from './plan/planner';
 export type { Plan, PlannedPackage, PlanConfig, Target, Owner } from './plan/types';
 export { poetryToPep440 } from './manifests/poetry';
+export { convertProject, projectManifests, type Conversion } from './generate/convert';
+export { planWrites, applyWrites, diffWrite, ownership } from './generate/write';
+export { readSeamToml, writeSeamToml, DEFAULT_SEAM_CONFIG, type SeamConfig } from './config/seamToml';
+export { parseUvLock, nixOnly } from './check/uvlock';
+export { checkContract } from './check/contract';
 
 /** Parses one PEP 508 requirement. Throws SeamError (message + 1-based column) when invalid. */
 export function parseRequirement(text: string): { name: string; extras: string[]; specifier: string; url: string | null; marker: string | null } {
