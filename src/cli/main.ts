@@ -8,7 +8,10 @@ import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS, type Target } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
-import { check, convert, index } from './project';
+import { check, convert, index, loadProject } from './project';
+import type { SeamConfig } from '../core/config/seamToml';
+import type { Knowledge } from '../core/knowledge/index';
+import type { Problem } from '../core/errors';
 
 declare const SEAM_VERSION: string | undefined;
 const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
@@ -117,6 +120,14 @@ function readPaths(command: string, paths: string[], io: Io): ProjectModel | num
   return readProject([...new Set(files)], { env: io.env });
 }
 
+/** seam.toml and .seam/index.json of the project folder (the one PATH given, or the current folder). */
+function settingsFor(paths: string[], io: Io): { config: SeamConfig; knowledge: Knowledge; problems: Problem[] } {
+  const dir = nodePath.resolve(io.cwd, paths.length === 1 ? paths[0] : '.');
+  const root = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? dir : nodePath.dirname(dir);
+  const p = loadProject(root, io.env);
+  return { config: p.config, knowledge: p.knowledge, problems: p.problems.filter((x) => x.path.startsWith(nodePath.join(root, '.seam')) || nodePath.basename(x.path) === 'seam.toml') };
+}
+
 function relativeTo(io: Io): (p: string) => string {
   return (p) => {
     const r = nodePath.relative(io.cwd, p);
@@ -142,9 +153,10 @@ function plan(args: string[], io: Io): number {
   if (typeof parsed === 'number') return parsed;
   const model = readPaths('plan', parsed.positional, io);
   if (typeof model === 'number') return model;
-  const planned = planProject(model);
+  const settings = settingsFor(parsed.positional, io);
+  const planned = planProject(model, settings.config, settings.knowledge);
   // What the readers found comes first, then what planning found.
-  const result = { ...planned, problems: [...model.manifests.flatMap((m) => m.problems), ...planned.problems] };
+  const result = { ...planned, problems: [...settings.problems, ...model.manifests.flatMap((m) => m.problems), ...planned.problems] };
   const rel = relativeTo(io);
   if (parsed.json) io.out(`${JSON.stringify(toPlanJson(result, rel), null, 2)}\n`);
   else if (!model.manifests.length) io.out(formatSummary(model, rel));
@@ -163,13 +175,14 @@ function explainCommand(args: string[], io: Io): number {
   const model = readPaths('explain', paths, io);
   if (typeof model === 'number') return model;
   const name = normalizeName(pkg);
-  let found = planProject(model).packages.find((p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name));
+  const settings = settingsFor(paths, io);
+  let found = planProject(model, settings.config, settings.knowledge).packages.find((p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name));
   let note = '';
   if (!found) {
     // Not in any manifest: say what Seam would decide if it were added.
     const m = emptyManifest('(command line)', 'requirements');
     m.requirements.push({ name: pkg, normalizedName: name, specifier: '', extras: [], marker: null, url: null, editable: false, hashes: [], source: { path: '(command line)', line: 1, column: 1 }, text: pkg, ecosystem: 'pypi', scope: { kind: 'main' } });
-    found = planProject({ manifests: [m], overlaps: [] }).packages.find((p) => p.name === name);
+    found = planProject({ manifests: [m], overlaps: [] }, settings.config, settings.knowledge).packages.find((p) => p.name === name);
     note = `${pkg} is in none of the manifests; if it were added:\n`;
   }
   if (!found) {

@@ -79,6 +79,14 @@ describe('seam convert (as a process)', function () {
     assert.equal(r2.code, 1);
     assert.match(r2.err, /^seam\.toml:1:\d+: error: policy must be one of/m);
   });
+  it('seam plan and seam explain follow the folder\'s seam.toml too', () => {
+    const root = tree({ 'requirements.txt': 'torch>=2\n', 'seam.toml': '[overrides]\ntorch = { owner = "uv" }\n' });
+    assert.match(seam(['plan'], root).out, /^torch +uv +uv /m);
+    assert.match(seam(['explain', 'torch'], root).out, /^torch → uv: owner set in seam\.toml/);
+    const bad = seam(['plan', '--json'], tree({ 'requirements.txt': 'torch\n', 'seam.toml': 'policy = 1\n' }));
+    assert.equal(bad.code, 1);
+    assert.ok(JSON.parse(bad.out).problems.some((p: { code: string }) => p.code === 'config/policy'));
+  });
   it('says so when there is nothing to convert, and rejects bad usage', () => {
     assert.equal(seam(['convert'], tree({ 'README.md': 'hi\n' })).code, 1);
     assert.equal(seam(['convert', '--frobnicate'], tree({})).code, 2);
