@@ -79,6 +79,14 @@ describe('seam convert (as a process)', function () {
     assert.equal(r2.code, 1);
     assert.match(r2.err, /^seam\.toml:1:\d+: error: policy must be one of/m);
   });
+  it('every command leaves the manifests byte-identical', () => {
+    const root = copyExample();
+    const original = bytes(root, manifests);
+    for (const args of [['inspect'], ['plan'], ['plan', '--json'], ['explain', 'torch'], ['convert', '--dry-run'], ['convert'], ['check'], ['convert', '--force']]) {
+      seam(args, root);
+      assert.deepEqual(bytes(root, manifests), original, args.join(' '));
+    }
+  });
   it('seam plan and seam explain follow the folder\'s seam.toml too', () => {
     const root = tree({ 'requirements.txt': 'torch>=2\n', 'seam.toml': '[overrides]\ntorch = { owner = "uv" }\n' });
     assert.match(seam(['plan'], root).out, /^torch +uv +uv /m);
