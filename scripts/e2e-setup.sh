@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real-editor test toolchain (../shared/reference/toolchain.md): Debian's chromium and
 # the headers code-server's native modules need (apt), Node 24 from npm (code-server needs it),
-# code-server built with it, and playwright-core + @vscode/vsce. Idempotent; everything but the apt
+# and code-server built with it (playwright-core and @vscode/vsce are npm devDependencies). Idempotent; everything but the apt
 # packages goes to $SEAM_E2E_HOME (default ~/.cache/seam-e2e). Prints the paths it set up.
 set -euo pipefail
 home=${SEAM_E2E_HOME:-$HOME/.cache/seam-e2e}
@@ -22,9 +22,5 @@ fi
 if [ ! -x "$home/cs/node_modules/.bin/code-server" ]; then
   mkdir -p "$home/cs" && (cd "$home/cs" && npm init -y >/dev/null && PATH="$n24/bin:$PATH" npm_config_nodedir="$n24" npm install --no-audit --no-fund --loglevel=error code-server@4.139 >/dev/null)
 fi
-if [ ! -d "$home/drv/node_modules/playwright-core" ] || [ ! -d "$home/drv/node_modules/@vscode/vsce" ]; then
-  mkdir -p "$home/drv" && (cd "$home/drv" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error playwright-core @vscode/vsce >/dev/null)
-fi
 echo "SEAM_E2E_NODE24=$n24/bin/node"
 echo "SEAM_E2E_CODE_SERVER=$home/cs/node_modules/.bin/code-server"
-echo "SEAM_E2E_DRIVER=$home/drv/node_modules"

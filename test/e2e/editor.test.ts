@@ -1,0 +1,174 @@
+/**
+ * The extension in a real VS Code (code-server 4.139 = VS Code 1.139, see harness.ts): a conda +
+ * pip project opens, Seam's notification offers the conversion, the walkthrough opens, "Convert to
+ * reproducible env" from the command palette writes the environment (manifests byte-identical),
+ * the plan view shows the packages; in an untrusted workspace the same command writes nothing.
+ * Screenshots go to test-results/screenshots/.
+ */
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { type Editor, packageVsix, ROOT, SHOTS, startEditor, type Toolchain, toolchain } from './harness';
+
+const EXAMPLE = path.join(ROOT, 'examples', 'ml-project');
+const MANIFESTS = ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'];
+
+function copyExample(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-ws-'));
+  fs.cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+function digest(dir: string): string {
+  const h = crypto.createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name === '.vscode') continue; // the editor may keep its own state there
+      const full = path.join(d, e.name);
+      h.update(path.relative(dir, full));
+      if (e.isDirectory()) walk(full);
+      else h.update(fs.readFileSync(full));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+async function palette(page: Page, command: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command.replace(/^Seam: /, '') }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
+
+describe('the extension in a real VS Code (code-server)', function () {
+  this.timeout(600_000);
+  let tools: Toolchain | null = null;
+  let vsix = '';
+  let browser: Browser | null = null;
+  const editors: Editor[] = [];
+
+  before(async function () {
+    if (process.env.SEAM_E2E === '0') {
+      console.log('      SKIPPED (SEAM_E2E=0)');
+      this.skip();
+    }
+    const found = toolchain();
+    if (!found.tools) {
+      console.log(`      SKIPPED (${found.reason})`);
+      this.skip();
+    }
+    tools = found.tools;
+    vsix = packageVsix();
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
+  });
+  after(async () => {
+    await browser?.close();
+    for (const e of editors) e.stop();
+  });
+
+  const pages: Page[] = [];
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') for (const [i, p] of pages.entries()) await shot(p, `failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}-${i}`).catch(() => undefined);
+  });
+
+  async function open(folder: string, trusted: boolean): Promise<Page> {
+    const editor = await startEditor(tools!, vsix, folder, trusted);
+    editors.push(editor);
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+    pages.push(page);
+    await page.goto(editor.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    return page;
+  }
+
+  it('a .vsix that code-server installs', () => {
+    assert.ok(fs.statSync(vsix).size > 10_000);
+  });
+
+  it('trusted: the notification, the walkthrough, Convert from the palette, the plan view', async () => {
+    const ws = copyExample();
+    const before = MANIFESTS.map((f) => fs.readFileSync(path.join(ws, f)).toString('base64'));
+    const page = await open(ws, true);
+    const offer = toast(page, /Seam found conda \+ pip \+ pyproject manifests in seam-ws-\w+\. Make it a reproducible Nix \+ uv environment, for CPU and CUDA\?/);
+    await offer.waitFor({ timeout: 60_000 });
+    await shot(page, '01-notification');
+    const status = page.locator('[id="seam-dev.seam.seam.target"]');
+    await status.waitFor({ timeout: 30_000 });
+    assert.match(await status.innerText(), /Seam: convert/);
+
+    await offer.locator('a.monaco-button, .monaco-button', { hasText: 'Open guide' }).first().click();
+    const guide = page.locator('.gettingStartedContainer');
+    await guide.waitFor({ timeout: 30_000 });
+    await page.locator('.gettingStartedContainer', { hasText: 'Get started with Seam' }).waitFor({ timeout: 30_000 });
+    for (const step of ['See what Seam found', 'Check this machine', 'Review the plan', 'Convert to reproducible env', 'Pick a target, open a terminal']) {
+      assert.ok(await guide.getByText(step, { exact: false }).first().isVisible(), `walkthrough step "${step}"`);
+    }
+    await shot(page, '02-walkthrough');
+
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Seam: ');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Convert to reproducible env' }).first().waitFor({ timeout: 15_000 });
+    await shot(page, '03-palette');
+    const titles = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    for (const t of ['Convert to reproducible env', 'Show plan', 'Check setup', 'Check environment contract', 'Select target', 'Open terminal in environment', 'Show log']) {
+      assert.ok(titles.some((x) => x.includes(`Seam: ${t}`)), `palette has "Seam: ${t}" in ${JSON.stringify(titles)}`);
+    }
+    await page.keyboard.press('Escape');
+
+    await palette(page, 'Seam: Convert to reproducible env');
+    await toast(page, /is now a Nix \+ uv environment/).waitFor({ timeout: 60_000 });
+    await shot(page, '04-converted');
+    for (const f of ['flake.nix', 'seam.toml', '.gitignore', 'seam-plan.txt']) assert.ok(fs.existsSync(path.join(ws, f)), `${f} written`);
+    assert.match(fs.readFileSync(path.join(ws, 'flake.nix'), 'utf8'), /^# Generated by Seam/);
+    assert.deepEqual(MANIFESTS.map((f) => fs.readFileSync(path.join(ws, f)).toString('base64')), before, 'manifests byte-identical');
+    await page.locator('[id="seam-dev.seam.seam.target"]', { hasText: 'Seam: CPU' }).waitFor({ timeout: 30_000 });
+
+    await palette(page, 'Seam: Show plan');
+    const frame = await planFrame(page);
+    await frame.locator('h1', { hasText: 'Seam plan for' }).waitFor({ timeout: 30_000 });
+    const text = await frame.locator('body').innerText();
+    assert.match(text, /torch/);
+    assert.match(text, /version conflict/);
+    assert.match(text, /Files Convert writes/);
+    await shot(page, '05-plan');
+  });
+
+  it('untrusted: Convert writes nothing and says why', async () => {
+    const ws = copyExample();
+    const before = digest(ws);
+    const page = await open(ws, false);
+    await page.locator('.statusbar').waitFor({ timeout: 30_000 });
+    const status = page.locator('[id="seam-dev.seam.seam.target"]');
+    await status.waitFor({ timeout: 60_000 });
+    await palette(page, 'Seam: Convert to reproducible env');
+    await toast(page, 'does not write files in an untrusted workspace').waitFor({ timeout: 30_000 });
+    await shot(page, '06-untrusted');
+    assert.equal(digest(ws), before, 'nothing written');
+  });
+});
+
+/** The plan webview's inner frame (webviews nest an iframe in an iframe). */
+async function planFrame(page: Page): Promise<Frame> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      if (await f.locator('h1', { hasText: 'Seam plan for' }).count().catch(() => 0)) return f;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the plan view did not appear');
+}

@@ -1,0 +1,100 @@
+/**
+ * A real VS Code for the extension tests: code-server (VS Code 1.139) run with Node 24, the
+ * extension installed from the .vsix that `vsce package` makes, and Debian's chromium driven by
+ * playwright-core. Recipe and traps: ../shared/reference/toolchain.md. Each instance has its own
+ * user-data, extensions and config folders, and is stopped with its whole process group.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
+
+export interface Toolchain {
+  node24: string;
+  codeServer: string;
+}
+
+/** Installs (or finds) the toolchain; null with the reason when this machine cannot have it. */
+export function toolchain(): { tools: Toolchain | null; reason: string } {
+  try {
+    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+    const v = Object.fromEntries(out.trim().split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return { tools: { node24: v.SEAM_E2E_NODE24, codeServer: v.SEAM_E2E_CODE_SERVER }, reason: '' };
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { tools: null, reason: `the code-server toolchain could not be installed: ${(err.stderr || err.message).trim().split('\n').pop()}` };
+  }
+}
+
+/** Packages the extension with vsce into a .vsix (what users install). */
+export function packageVsix(): string {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-vsix-')), 'seam.vsix');
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--baseContentUrl', 'https://example.invalid/seam/blob/main', '--baseImagesUrl', 'https://example.invalid/seam/raw/main', '-o', out], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface Editor {
+  url: string;
+  base: string;
+  stop(): void;
+  log(): string;
+}
+
+/** Starts code-server on `folder` with the .vsix installed; `trusted` false leaves Workspace Trust on (folders open restricted). */
+export async function startEditor(tools: Toolchain, vsix: string, folder: string, trusted: boolean, extraSettings: Record<string, unknown> = {}): Promise<Editor> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cs-'));
+  const data = path.join(base, 'data');
+  const ext = path.join(base, 'ext');
+  fs.mkdirSync(path.join(data, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'config.yaml'), 'auth: none\n');
+  fs.writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify({
+    'terminal.integrated.gpuAcceleration': 'off', 'terminal.integrated.enablePersistentSessions': false, 'workbench.startupEditor': 'none',
+    'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'update.mode': 'none',
+    'security.workspace.trust.enabled': !trusted, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'window.commandCenter': false, ...extraSettings,
+  }, null, 2));
+  const env = { ...process.env, PATH: `${path.dirname(tools.node24)}:${process.env.PATH}`, HOME: base, XDG_CONFIG_HOME: path.join(base, 'xdg'), NIX_CONFIG: ['experimental-features = nix-command flakes', 'substituters =', 'flake-registry =', 'build-users-group =', 'sandbox = false'].join('\n') };
+  execFileSync(tools.codeServer, ['--config', path.join(base, 'config.yaml'), '--extensions-dir', ext, '--user-data-dir', data, '--install-extension', vsix], { env, stdio: 'pipe', timeout: 120_000 });
+  const port = await freePort();
+  const logFile = path.join(base, 'code-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(tools.codeServer, ['--config', path.join(base, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', data, folder], { env, detached: true, stdio: ['ignore', out, out] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`code-server did not start:\n${fs.readFileSync(logFile, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url: `${url}/?folder=${encodeURIComponent(folder)}`,
+    base,
+    log: () => fs.readFileSync(logFile, 'utf8'),
+    stop: () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/** What the editor shows, tested without the editor: status item, plan view, setup checks, seam.toml edits. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setOwnerOverride } from '../../src/core/config/edit';
+import { DEFAULT_SEAM_CONFIG, readSeamToml, writeSeamToml } from '../../src/core/config/seamToml';
+import { evaluateSetup, parseNvidiaSmi, parseProcNvidia, type SetupProbes } from '../../src/core/env/setup';
+import { convertProject, projectManifests } from '../../src/core/generate/convert';
+import { planWrites } from '../../src/core/generate/write';
+import { readProject } from '../../src/core/manifests/index';
+import { kindsLabel } from '../../src/extension/models/kinds';
+import { escapeHtml, planViewModel, renderPlanHtml } from '../../src/extension/models/planView';
+import { next, present, type StatusState } from '../../src/extension/models/status';
+import { ROOT, SHARED } from '../helpers';
+
+describe('status item (state machine)', () => {
+  const scanned = (o: Partial<{ manifests: number; converted: boolean; trusted: boolean }>) => ({ type: 'scanned' as const, folder: 'proj', manifests: 2, converted: false, trusted: true, target: 'cpu' as const, ...o });
+  it('is hidden without manifests, offers Convert, then shows and switches the target', () => {
+    let s: StatusState = { kind: 'hidden' };
+    s = next(s, scanned({ manifests: 0 }));
+    assert.equal(present(s).visible, false);
+    s = next(s, scanned({}));
+    assert.deepEqual(present(s), { visible: true, text: '$(package) Seam: convert', tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)', command: 'seam.convert' });
+    s = next(s, { type: 'busy', what: 'converting' });
+    assert.equal(present(s).text, '$(sync~spin) Seam: converting');
+    s = next(s, { type: 'done', converted: true, target: 'cpu' });
+    assert.equal(present(s).text, '$(circuit-board) Seam: CPU');
+    assert.equal(present(s).command, 'seam.selectTarget');
+    s = next(s, { type: 'target', target: 'cuda' });
+    assert.equal(present(s).text, '$(circuit-board) Seam: CUDA');
+  });
+  it('in an untrusted workspace points at trust, and picks trust up without a reload', () => {
+    let s = next({ kind: 'hidden' }, scanned({ trusted: false }));
+    assert.deepEqual([present(s).text, present(s).command], ['$(shield) Seam', 'workbench.trust.manage']);
+    s = next(s, { type: 'trusted', converted: false, target: 'cpu' });
+    assert.equal(present(s).command, 'seam.convert');
+  });
+  it('a cancelled or failed run goes back or says so', () => {
+    const ready: StatusState = { kind: 'unconverted', folder: 'proj', manifests: 2 };
+    const busy = next(ready, { type: 'busy', what: 'converting' });
+    assert.deepEqual(next(busy, { type: 'done', converted: false, target: 'cpu' }), ready);
+    const failed = next(busy, { type: 'failed', message: 'flake.nix does not parse' });
+    assert.deepEqual([present(failed).command, present(failed).tooltip], ['seam.showLog', 'flake.nix does not parse (click for the log)']);
+  });
+});
+
+describe('plan view', () => {
+  const root = path.join(ROOT, 'examples', 'ml-project');
+  const { files, userPyproject } = projectManifests(root);
+  const conv = convertProject({ root, model: readProject(files), userPyproject, seamVersion: 't' });
+  const model = planViewModel(conv.plan, planWrites(root, conv.files, false), 'ml-project', true);
+  it('puts conflicts first with the three choices, then every package with owners, version and reason', () => {
+    assert.deepEqual(model.conflicts.map((c) => c.name), ['numpy', 'onnxruntime', 'torch']);
+    assert.deepEqual(model.conflicts[2].choices.map((c) => c.label), ["Accept Nix's 2.2.1", 'Move to uv', 'Keep the pin (pin another nixpkgs)']);
+    const torch = model.rows.find((r) => r.name === 'torch')!;
+    assert.deepEqual([torch.owners, torch.version, torch.requested, torch.warn], [{ cpu: 'Nix', cuda: 'Nix' }, '2.2.1', '==2.3.1', true]);
+    assert.match(torch.reason, /^Nix: native, CUDA-aware; the cuda shell builds it with CUDA/);
+    assert.deepEqual(model.hidden, ['pip', 'python', 'pytorch-cuda', 'setuptools']);
+    assert.deepEqual(model.files.map((f) => [f.path, f.action]), [['flake.nix', 'create'], ['seam.toml', 'create'], ['.gitignore', 'create'], ['seam-plan.txt', 'create']]);
+  });
+  it('renders HTML with a nonce CSP, escaping every manifest text', () => {
+    const evil = { ...model, folder: '<img src=x onerror=alert(1)>', rows: [{ ...model.rows[0], name: '"><script>alert(1)</script>' }] };
+    const html = renderPlanHtml(evil, { nonce: 'N0NCE', cspSource: 'vscode-resource:' });
+    assert.match(html, /content="default-src 'none'; style-src vscode-resource: 'nonce-N0NCE'; script-src 'nonce-N0NCE';"/);
+    assert.doesNotMatch(html, /<img src=x|<script>alert/);
+    assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+  it('offers no writes when untrusted, and a forced convert when files are blocked', () => {
+    const untrusted = renderPlanHtml({ ...model, trusted: false }, { nonce: 'n', cspSource: 'c' });
+    assert.match(untrusted, /not trusted: Seam shows the plan but writes nothing/);
+    assert.doesNotMatch(untrusted, /id="convert"/);
+    assert.match(untrusted, /data-choice="accept-nix" data-package="numpy" disabled/);
+    const blocked = renderPlanHtml({ ...model, blocked: true }, { nonce: 'n', cspSource: 'c' });
+    assert.match(blocked, /<button id="convert" data-force="1">Convert, replacing the files above/);
+  });
+  it('names the kinds of manifest the way users say them', () => {
+    assert.equal(kindsLabel(readProject(files).manifests), 'conda + pip + pyproject');
+    assert.equal(kindsLabel([{ kind: 'pipfile', requirements: [] }, { kind: 'requirements', requirements: [] }]), 'pip + Pipfile');
+  });
+});
+
+describe('seam.toml edits from the plan review', () => {
+  const base = writeSeamToml(DEFAULT_SEAM_CONFIG, { python: { version: '3.12', reason: 'r' }, cuda: { version: '12.9', reason: 'r' } });
+  it('adds an override under [overrides], keeping every other line and comment', () => {
+    const out = setOwnerOverride(base, 'Torch', 'uv');
+    assert.deepEqual(readSeamToml(out, 'seam.toml').config.overrides, { torch: { owner: 'uv' } });
+    assert.equal(out.replace('torch = { owner = "uv" }\n', ''), base);
+  });
+  it('replaces an existing override in place, however its name is spelled', () => {
+    const once = setOwnerOverride(base, 'torch', 'uv');
+    const twice = setOwnerOverride(once.replace('torch =', 'Torch ='), 'torch', 'nix');
+    assert.deepEqual(readSeamToml(twice, 'seam.toml').config.overrides, { torch: { owner: 'nix' } });
+    assert.equal(twice.split('\n').length, once.split('\n').length);
+  });
+  it('appends [overrides] when the file has none, and refuses a file that does not parse', () => {
+    assert.equal(setOwnerOverride('policy = "nix"', 'numpy', 'uv'), 'policy = "nix"\n\n[overrides]\nnumpy = { owner = "uv" }\n');
+    assert.throws(() => setOwnerOverride('policy = [', 'numpy', 'uv'), /TOML/);
+    assert.throws(() => setOwnerOverride('overrides = { numpy = { owner = "nix" } }\n', 'torch', 'uv'), /inline or dotted/);
+  });
+});
+
+describe('setup checks', () => {
+  const gpu = (f: string) => fs.readFileSync(path.join(SHARED, 'data', 'gpu', f), 'utf8');
+  const probes = (o: Partial<SetupProbes>): SetupProbes => ({ platform: 'linux', nixVersion: 'nix (Nix) 2.8.0', nixConfig: 'experimental-features = flakes nix-command\n', nvidiaSmi: null, procNvidia: null, openglDriver: false, ...o });
+  const byId = (checks: ReturnType<typeof evaluateSetup>) => Object.fromEntries(checks.map((c) => [c.id, c]));
+
+  it('reads nvidia-smi tables of several driver generations (real outputs)', function () {
+    if (!fs.existsSync(path.join(SHARED, 'data', 'gpu'))) this.skip();
+    const h200 = parseNvidiaSmi(gpu('nvidia-smi-8x-h200-driver570.txt'));
+    assert.deepEqual([h200.driver, h200.cuda, h200.gpus.length, h200.gpus[0]], ['570.133.20', '12.8', 8, 'NVIDIA H200']);
+    const t4 = parseNvidiaSmi(gpu('nvidia-smi-t4-driver440-cuda10.2.txt'));
+    assert.deepEqual([t4.driver, t4.cuda, t4.gpus], ['440.64.00', '10.2', ['Tesla T4']]);
+    assert.equal(parseNvidiaSmi(gpu('nvidia-smi-error-driver-not-loaded.txt')).error, "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.");
+    assert.equal(parseProcNvidia(gpu('proc-driver-nvidia-version-open-550.144.03.txt')), '550.144.03');
+    assert.equal(parseProcNvidia(gpu('proc-driver-nvidia-version-proprietary-375.74.txt')), '375.74');
+  });
+  it('says how to fix a missing Nix, old Nix, and flakes off', () => {
+    assert.match(byId(evaluateSetup(probes({ nixVersion: null }), '12.9')).nix.fix!, /nixos\.org\/download/);
+    assert.equal(byId(evaluateSetup(probes({ nixVersion: 'nix (Nix) 2.3.16' }), '12.9')).nix.status, 'missing');
+    const flakes = byId(evaluateSetup(probes({ nixConfig: 'experimental-features = \n' }), '12.9')).flakes;
+    assert.equal(flakes.status, 'missing');
+    assert.match(flakes.fix!, /experimental-features = nix-command flakes/);
+  });
+  it('checks the driver against the plan\'s CUDA', function () {
+    if (!fs.existsSync(path.join(SHARED, 'data', 'gpu'))) this.skip();
+    const old = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-t4-driver440-cuda10.2.txt') }), '12.9'));
+    assert.equal(old.driver.status, 'missing');
+    assert.match(old.driver.detail, /driver 440\.64\.00 is older than 525, the first that runs CUDA 12\.x builds/);
+    const h100 = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-h100-80gb-driver580-cuda13.0.txt'), openglDriver: true }), '13.2'));
+    assert.deepEqual([h100.gpu.status, h100.driver.status], ['ok', 'ok']);
+    const mismatch = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-error-nvml-driver-library-mismatch.txt') }), '12.9'));
+    assert.match(mismatch.gpu.fix!, /reboot/);
+    assert.equal(byId(evaluateSetup(probes({}), '12.9')).gpu.status, 'info', 'no GPU: the cpu target is enough');
+    assert.equal(byId(evaluateSetup(probes({ platform: 'darwin' }), '12.9')).gpu.status, 'info');
+  });
+  it('empty nvidia-smi output is an error to report, not a crash', () => {
+    assert.deepEqual(parseNvidiaSmi(''), { driver: null, cuda: null, gpus: [], error: 'nvidia-smi printed nothing' });
+  });
+});
