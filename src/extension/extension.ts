@@ -1,9 +1,12 @@
-/** Composition root: log, workspace model, status item, the command table. Features load inside their commands. */
+/**
+ * Composition root: log and the command table at activation; the workspace model, status item and
+ * file watcher right after (they load the core, so activation itself stays a few milliseconds).
+ * Features load inside their commands.
+ */
 import * as vscode from 'vscode';
-import { offerConversion } from './detect';
 import { createLog } from './log';
-import { StatusController } from './status';
-import { SeamWorkspace } from './workspace';
+import type { StatusController } from './status';
+import type { SeamWorkspace } from './workspace';
 
 interface Ctx {
   log: vscode.LogOutputChannel;
@@ -23,21 +26,35 @@ const commands: Record<string, (c: Ctx) => unknown> = {
   'seam.showLog': (c) => c.log.show(),
 };
 
+async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Ctx> {
+  const { SeamWorkspace } = await import('./workspace');
+  const { StatusController } = await import('./status');
+  const ws = new SeamWorkspace(context);
+  const status = new StatusController(ws);
+  context.subscriptions.push(ws, status);
+  // Manifest edits change the plan; reading is cheap (the readers never run anything).
+  const watcher = vscode.workspace.createFileSystemWatcher('**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}');
+  context.subscriptions.push(watcher, watcher.onDidChange(() => ws.refresh()), watcher.onDidCreate(() => ws.refresh()), watcher.onDidDelete(() => ws.refresh()));
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')));
+  status.rescan();
+  void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(e instanceof Error ? e : String(e)));
+  return { log, ws, status };
+}
+
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const started = performance.now();
   const log = createLog();
-  const ws = new SeamWorkspace(context);
-  const status = new StatusController(ws);
-  const ctx: Ctx = { log, ws, status };
-  context.subscriptions.push(log, ws, status);
+  context.subscriptions.push(log);
+  let ready: Promise<Ctx> | undefined;
+  const ctx = () => (ready ??= start(context, log));
   for (const [id, fn] of Object.entries(commands)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async () => {
         try {
-          return await fn(ctx);
+          return await fn(await ctx());
         } catch (e) {
           log.error(e instanceof Error ? e : String(e));
-          status.failed(e instanceof Error ? e.message : String(e));
+          (await ready?.catch(() => undefined))?.status.failed(e instanceof Error ? e.message : String(e));
           const choice = await vscode.window.showErrorMessage(`Seam: ${e instanceof Error ? e.message : String(e)}`, 'Show log');
           if (choice === 'Show log') log.show();
           return undefined;
@@ -45,20 +62,9 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       }),
     );
   }
-  // Manifest edits change the plan; the scan itself is cheap (readers only) and runs after activation.
-  const watcher = vscode.workspace.createFileSystemWatcher('**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}');
-  context.subscriptions.push(watcher, watcher.onDidChange(() => ws.refresh()), watcher.onDidCreate(() => ws.refresh()), watcher.onDidDelete(() => ws.refresh()));
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')));
   const activationMs = performance.now() - started;
   log.info(`Seam activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: reading only'})`);
-  setTimeout(() => {
-    try {
-      status.rescan();
-      void offerConversion(context, ws, log);
-    } catch (e) {
-      log.error(e instanceof Error ? e : String(e));
-    }
-  }, 0);
+  setTimeout(() => void ctx().catch((e) => log.error(e instanceof Error ? e : String(e))), 0);
   return { activationMs };
 }
 

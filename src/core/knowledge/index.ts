@@ -4,7 +4,13 @@
  * the CUDA package sets nixpkgs has. Bundled from ../shared/data by scripts/build-knowledge.ts;
  * `seam index refresh` will replace it with facts read from a real nixpkgs.
  */
-import bundled from './data/knowledge.json';
+import type bundledType from './data/knowledge.json';
+
+/** The bundled facts, loaded on first use (the editor activates without paying for them). */
+export function bundledData(): Bundled {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./data/knowledge.json') as Bundled;
+}
 import { normalizeName } from '../model/names';
 
 export interface NixPackage {
@@ -43,7 +49,7 @@ export interface Knowledge {
   cuda: { sets: string[]; default: string; caches: { name: string; url: string; publicKey: string; uncertain: boolean }[] };
 }
 
-type Bundled = typeof bundled;
+type Bundled = typeof bundledType;
 
 export function knowledgeFrom(data: Bundled): Knowledge {
   const packages = data.python.packages as Record<string, NixPackage>;
@@ -72,5 +78,5 @@ export function knowledgeFrom(data: Bundled): Knowledge {
 let cached: Knowledge | undefined;
 /** The bundled knowledge (parsed once). */
 export function defaultKnowledge(): Knowledge {
-  return (cached ??= knowledgeFrom(bundled));
+  return (cached ??= knowledgeFrom(bundledData()));
 }

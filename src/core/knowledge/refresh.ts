@@ -4,7 +4,8 @@
  * with `nix eval`, and merge them over the bundled knowledge with the nixpkgs revision recorded.
  * This file builds the Nix expression and merges its JSON; the CLI runs nix.
  */
-import bundled from './data/knowledge.json';
+import type bundledType from './data/knowledge.json';
+import { bundledData } from './index';
 import { nixString } from '../generate/escape';
 
 /** Build inputs whose presence means a package compiles native code or ships binaries. */
@@ -46,16 +47,16 @@ export interface RefreshResult {
   cudaDefault: string | null;
 }
 
-type Bundled = typeof bundled;
+type Bundled = typeof bundledType;
 
 /** The attributes to ask about: every package Seam's knowledge has facts for. */
 export function refreshNames(): string[] {
-  return [...new Set(Object.values(bundled.python.packages as Record<string, { attr: string }>).map((p) => p.attr))].sort();
+  return [...new Set(Object.values(bundledData().python.packages as Record<string, { attr: string }>).map((p) => p.attr))].sort();
 }
 
 /** Bundled knowledge with the refreshed facts laid over it; what nixpkgs does not say stays as it was. */
 export function mergeRefresh(result: RefreshResult, ref: string): Bundled {
-  const data = structuredClone(bundled) as Bundled;
+  const data = structuredClone(bundledData()) as Bundled;
   const packages = data.python.packages as Record<string, Record<string, unknown>>;
   const byAttr = new Map(Object.entries(packages).map(([pypi, p]) => [p.attr as string, pypi]));
   for (const [attr, fact] of Object.entries(result.python)) {
