@@ -18,12 +18,12 @@ function probe(cmd: string, args: string[], signal: AbortSignal): Promise<string
   });
 }
 
-const ICON: Record<string, string> = { ok: '✅', warning: '⚠️', missing: '❌', info: 'ℹ️' };
+const WORD: Record<string, string> = { ok: 'ready', warning: 'works, with a caveat', missing: 'needs attention', info: 'note' };
 
 export function setupMarkdown(checks: SetupCheck[], folder: string): string {
   const lines = [`# Seam: setup check for ${folder}`, ''];
   for (const c of checks) {
-    lines.push(`## ${ICON[c.status]} ${c.title}`, '', c.detail, '');
+    lines.push(`## ${c.title}: ${WORD[c.status]}`, '', c.detail, '');
     if (c.fix) lines.push(`**Fix:** ${c.fix}`, '');
   }
   return lines.join('\n');
@@ -49,7 +49,7 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);
   const missing = checks.filter((c) => c.status === 'missing');
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: setupMarkdown(checks, state.folder.name) });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
   if (missing.length) void vscode.window.showWarningMessage(`Seam: ${missing.map((m) => m.title).join(', ')} ${missing.length === 1 ? 'needs' : 'need'} attention; the fixes are in the opened page.`);
   else void vscode.window.showInformationMessage('Seam: this machine is ready.');
   return checks;

@@ -30,7 +30,7 @@ function activationFromLog(editor: Editor): number | null {
 const MANIFESTS = ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'];
 
 function copyExample(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-ws-'));
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-ws-')), 'ml-project');
   fs.cpSync(EXAMPLE, dir, { recursive: true });
   return dir;
 }
@@ -129,7 +129,7 @@ describe('the extension in a real VS Code (code-server)', function () {
     const ws = copyExample();
     const before = MANIFESTS.map((f) => fs.readFileSync(path.join(ws, f)).toString('base64'));
     const page = await open(ws, true);
-    const offer = toast(page, /Seam found conda \+ pip \+ pyproject manifests in seam-ws-\w+\. Make it a reproducible Nix \+ uv environment, for CPU and CUDA\?/);
+    const offer = toast(page, /Seam found conda \+ pip \+ pyproject manifests in ml-project\. Make it a reproducible Nix \+ uv environment, for CPU and CUDA\?/);
     await offer.waitFor({ timeout: 60_000 });
     await shot(page, '01-notification');
     const status = page.locator('[id="seam-dev.seam.seam.target"]');
@@ -175,6 +175,20 @@ describe('the extension in a real VS Code (code-server)', function () {
     assert.match(text, /version conflict/);
     assert.match(text, /Files Convert writes/);
     await shot(page, '05-plan');
+
+    // A conflict choice goes to seam.toml (that one line) and the plan re-renders.
+    await frame.locator('.conflict', { hasText: 'torch' }).locator('button', { hasText: 'Move to uv' }).click();
+    const deadline = Date.now() + 20_000;
+    while (!/^torch = \{ owner = "uv" \}$/m.test(fs.readFileSync(path.join(ws, 'seam.toml'), 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.match(fs.readFileSync(path.join(ws, 'seam.toml'), 'utf8'), /^\[overrides\]\ntorch = \{ owner = "uv" \}$/m);
+    await planFrame(page, async (f) => (await f.locator('.conflict', { hasText: 'torch' }).count()) === 0 && /torch\s+uv\s+uv/.test(await f.locator('table').innerText()));
+
+    // Check setup opens a page that says what this machine has.
+    await palette(page, 'Seam: Check setup');
+    await toast(page, /Seam: (this machine is ready|.* needs? attention)/).waitFor({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab', { hasText: /Preview/ }).first().waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_000)); // let the preview paint
+    await shot(page, '07-check-setup');
     timings.activateMs = activationFromLog(editors[editors.length - 1]);
     fs.mkdirSync(path.dirname(TIMINGS), { recursive: true });
     fs.writeFileSync(TIMINGS, `${JSON.stringify({ ...timings, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`);
@@ -204,11 +218,15 @@ describe('the extension in a real VS Code (code-server)', function () {
 });
 
 /** The plan webview's inner frame (webviews nest an iframe in an iframe). */
-async function planFrame(page: Page): Promise<Frame> {
+async function planFrame(page: Page, ready: (f: Frame) => Promise<boolean> = async () => true): Promise<Frame> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
-      if (await f.locator('h1', { hasText: 'Seam plan for' }).count().catch(() => 0)) return f;
+      try {
+        if ((await f.locator('h1', { hasText: 'Seam plan for' }).count()) && (await ready(f))) return f;
+      } catch {
+        /* the frame went away while being read (the panel re-rendered) */
+      }
     }
     await new Promise((r) => setTimeout(r, 250));
   }
