@@ -23,6 +23,7 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
 const py = read('nixpkgs-python-packages.json');
 const conda = read('conda-to-pypi.json');
 const cuda = read('nixpkgs-cuda.json');
+const drivers = read('gpu/cuda-driver-compat.json');
 const builds = read('pypi-build-systems.json');
 const attrsText = fs.readFileSync(path.join(DATA, 'nixpkgs-python-attrs.txt'), 'utf8');
 
@@ -132,6 +133,12 @@ const knowledge = {
     default: String(newest.cudaPackages_12).replace('cudaPackages_', ''),
     source: 'shared/data/nixpkgs-cuda.json packageSets.defaultsObservedOverTime (newest observations)',
     caches: cuda.binaryCaches.map((c: Json) => ({ name: c.name, url: c.url, publicKey: c.publicKey, uncertain: c.uncertain === true })),
+    // NVIDIA's driver table: the first Linux driver of each CUDA release (GA), and the branch each CUDA major needs with minor-version compatibility.
+    drivers: {
+      source: `NVIDIA CUDA Toolkit Release Notes, Tables 2 and 3 (${drivers.sources[0].url}), as recorded in shared/data/gpu/cuda-driver-compat.json (gathered ${drivers.gathered})`,
+      ga: drivers.toolkitDriverVersions.rows.filter((r: Json) => r.update === 0 && r.linuxX86_64MinDriver && r.inRequestedRange).map((r: Json) => ({ cuda: r.cudaMajorMinor, minDriver: r.linuxX86_64MinDriver })),
+      families: drivers.minorVersionCompatibility.rows.map((r: Json) => ({ major: r.cudaMajor, minBranch: r.minDriverBranch })),
+    },
   },
 };
 

@@ -128,7 +128,7 @@ describe('setup checks', () => {
     const old = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-t4-driver440-cuda10.2.txt') }), '12.9'));
     assert.equal(old.driver.status, 'missing');
     assert.match(old.driver.detail, /driver 440\.64\.00 is older than 525, the first that runs CUDA 12\.x builds/);
-    const h100 = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-h100-80gb-driver580-cuda13.0.txt'), openglDriver: true }), '13.2'));
+    const h100 = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-h100-80gb-driver580-cuda13.0.txt'), openglDriver: true }), '13.0'));
     assert.deepEqual([h100.gpu.status, h100.driver.status], ['ok', 'ok']);
     const mismatch = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-error-nvml-driver-library-mismatch.txt') }), '12.9'));
     assert.match(mismatch.gpu.fix!, /reboot/);

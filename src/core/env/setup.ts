@@ -4,7 +4,11 @@
  * and hand their output here; every missing piece comes back with how to fix it.
  */
 
-export interface SetupProbes {
+import { detectMachine, type GpuProbes, recommendTarget } from './gpu';
+
+export { parseNvidiaSmi, parseProcNvidia } from './gpu';
+
+export interface SetupProbes extends Partial<GpuProbes> {
   platform: string;
   /** `nix --version` output, or null when nix is not found. */
   nixVersion: string | null;
@@ -27,35 +31,6 @@ export interface SetupCheck {
   detail: string;
   /** What to do, in one or two sentences; absent when nothing is needed. */
   fix?: string;
-}
-
-export interface NvidiaSmi {
-  driver: string | null;
-  cuda: string | null;
-  gpus: string[];
-  error: string | null;
-}
-
-/** Reads nvidia-smi's default table (every layout from R440 to R590) or its error message. */
-export function parseNvidiaSmi(text: string): NvidiaSmi {
-  const driver = /Driver Version:\s*([\d.]+)/.exec(text)?.[1] ?? null;
-  const cuda = /CUDA Version:\s*([\d.]+)/.exec(text)?.[1] ?? null;
-  const gpus: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\|\s+(\d+)\s+(.+?)\s{2,}(On|Off)\s+\|/.exec(line);
-    if (m) gpus.push(m[2].trim());
-  }
-  let error: string | null = null;
-  if (!driver) {
-    const first = text.split(/\r?\n/).find((l) => l.trim());
-    error = first?.trim() ?? 'nvidia-smi printed nothing';
-  }
-  return { driver, cuda, gpus, error };
-}
-
-/** The driver version in /proc/driver/nvidia/version ("… Kernel Module … 550.144.03 …"). */
-export function parseProcNvidia(text: string): string | null {
-  return /Kernel Module(?: for \S+)?\s+([\d.]+)/.exec(text)?.[1] ?? null;
 }
 
 /** The lowest driver branch that runs a CUDA major's builds (NVIDIA's minor-version compatibility table). */
@@ -84,26 +59,27 @@ export function evaluateSetup(p: SetupProbes, cudaVersion: string): SetupCheck[]
     checks.push({ id: 'gpu', title: 'GPU', status: 'info', detail: 'macOS: the cpu shell works here; the cuda shell is for Linux machines with an NVIDIA GPU' });
     return checks;
   }
-  const smi = p.nvidiaSmi === null ? null : parseNvidiaSmi(p.nvidiaSmi);
-  const driver = smi?.driver ?? (p.procNvidia ? parseProcNvidia(p.procNvidia) : null);
-  if (smi === null && !driver) {
+  const machine = detectMachine({ platform: p.platform, query: p.query ?? null, table: p.nvidiaSmi, procNvidia: p.procNvidia, wsl: p.wsl ?? false, nixos: p.openglDriver, ldconfig: p.ldconfig ?? null });
+  if (!machine.driver && !machine.error) {
     checks.push({ id: 'gpu', title: 'GPU', status: 'info', detail: 'no NVIDIA GPU found (no nvidia-smi, no /proc/driver/nvidia): use the cpu target here; the cuda shell is for GPU machines' });
     return checks;
   }
-  if (smi?.error && !driver) {
-    checks.push({ id: 'gpu', title: 'GPU', status: 'missing', detail: `nvidia-smi: ${smi.error}`, fix: /mismatch/i.test(smi.error) ? 'The loaded kernel module and the driver libraries differ (a driver update without a reboot): reboot, or reload the nvidia modules.' : 'Install the NVIDIA driver for your distribution and reboot; check with `nvidia-smi`.' });
+  if (!machine.driver) {
+    const err = machine.error ?? '';
+    checks.push({ id: 'gpu', title: 'GPU', status: 'missing', detail: `nvidia-smi: ${err}`, fix: /mismatch/i.test(err) ? 'The loaded kernel module and the driver libraries differ (a driver update without a reboot): reboot, or reload the nvidia modules.' : 'Install the NVIDIA driver for your distribution and reboot; check with `nvidia-smi`.' });
     return checks;
   }
-  const names = smi?.gpus.length ? `${smi.gpus.length}× ${[...new Set(smi.gpus)].join(', ')}` : 'an NVIDIA GPU';
-  checks.push({ id: 'gpu', title: 'GPU', status: 'ok', detail: `${names}${smi?.cuda ? `, the driver supports CUDA up to ${smi.cuda}` : ''}` });
+  const names = machine.gpus.length ? `${machine.gpus.length}× ${[...new Set(machine.gpus.map((g) => g.name))].join(', ')}` : 'an NVIDIA GPU';
+  checks.push({ id: 'gpu', title: 'GPU', status: 'ok', detail: `${names}${machine.cudaCeiling ? `, the driver runs CUDA up to ${machine.cudaCeiling}` : ''}${machine.wsl ? ' (WSL2)' : ''}` });
+  const rec = recommendTarget(machine, cudaVersion);
   const major = Number(cudaVersion.split('.')[0]);
-  const branch = driver ? Number(driver.split('.')[0]) : NaN;
   const need = MIN_DRIVER_BRANCH[major];
-  if (need && branch < need) {
-    checks.push({ id: 'driver', title: 'Driver', status: 'missing', detail: `driver ${driver} is older than ${need}, the first that runs CUDA ${major}.x builds (the plan uses CUDA ${cudaVersion})`, fix: `Update the NVIDIA driver to ${need} or newer, or set cuda.version in seam.toml to a CUDA your driver runs${smi?.cuda ? ` (up to ${smi.cuda})` : ''}.` });
+  if (rec.target === 'cpu') {
+    checks.push({ id: 'driver', title: 'Driver', status: 'missing', detail: `driver ${machine.driver} is older than ${need ?? '?'}, the first that runs CUDA ${major}.x builds (the plan uses CUDA ${cudaVersion})`, fix: `Update the NVIDIA driver to ${need ?? 'a newer one'} or newer, or set cuda.version in seam.toml to a CUDA your driver runs${machine.cudaCeiling ? ` (up to ${machine.cudaCeiling})` : ''}.` });
   } else {
-    const host = p.openglDriver ? 'NixOS provides it in /run/opengl-driver/lib' : 'not NixOS: run GPU programs through nixGL or nix-gl-host so Nix binaries find the host\'s libcuda';
-    checks.push({ id: 'driver', title: 'Driver', status: p.openglDriver ? 'ok' : 'warning', detail: `driver ${driver ?? 'unknown'} runs CUDA ${cudaVersion}; ${host}`, ...(p.openglDriver ? {} : { fix: 'On Ubuntu and other distributions, wrap GPU commands with nixGL (https://github.com/nix-community/nixGL) or use nix-gl-host.' }) });
+    const host = machine.driverLibDir ? `libcuda from ${machine.driverLibDir}${machine.nixos ? ' (NixOS)' : ''}` : 'not NixOS: run GPU programs through nixGL or nix-gl-host so Nix binaries find the host\'s libcuda';
+    const ok = !!machine.driverLibDir && !rec.warning;
+    checks.push({ id: 'driver', title: 'Driver', status: ok ? 'ok' : 'warning', detail: `driver ${machine.driver} runs CUDA ${cudaVersion}${rec.warning ? ` (${rec.warning})` : ''}; ${host}`, ...(ok ? {} : { fix: rec.warning ? 'Update the NVIDIA driver.' : 'On Ubuntu and other distributions, wrap GPU commands with nixGL (https://github.com/nix-community/nixGL) or use nix-gl-host.' }) });
   }
   return checks;
 }

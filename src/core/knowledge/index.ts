@@ -46,7 +46,13 @@ export interface Knowledge {
   conda(name: string): CondaFact | undefined;
   /** Python dependencies of a Nix-owned package, where known. */
   deps(name: string): { deps: string[]; source: string } | undefined;
-  cuda: { sets: string[]; default: string; caches: { name: string; url: string; publicKey: string; uncertain: boolean }[] };
+  cuda: {
+    sets: string[];
+    default: string;
+    caches: { name: string; url: string; publicKey: string; uncertain: boolean }[];
+    /** NVIDIA's table: the first Linux driver of each CUDA GA release, and each major's minimum branch. */
+    drivers: { source: string; ga: { cuda: string; minDriver: string }[]; families: { major: number; minBranch: number }[] };
+  };
 }
 
 type Bundled = typeof bundledType;
