@@ -106,7 +106,8 @@ describe('flake.nix generation', () => {
     assert.doesNotMatch(flake, /cuda-maintainers|nixos-cuda/, 'unverified cache keys are not added');
     assert.match(flake, /python = pkgs\.python311;/);
     assert.match(flake, /--system-site-packages --without-pip/);
-    assert.match(flake, /UV_PYTHON_DOWNLOADS=never/);
+    assert.match(flake, /UV_PYTHON_DOWNLOADS = "never";/);
+    assert.match(flake, /UV_PYTHON = "\$\{python\}\/bin\/python3";/);
   });
   it('uses nixpkgs\' default CUDA set when the manifests ask for no version', () => {
     const dir = tree({ 'requirements.txt': 'torch\n' });

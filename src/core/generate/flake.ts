@@ -63,7 +63,6 @@ while [ "$seam_root" != / ] && [ ! -e "$seam_root/seam.toml" ]; do seam_root=$(d
 [ -e "$seam_root/seam.toml" ] || seam_root=$PWD
 export SEAM_ROOT="$seam_root"
 unset PYTHONPATH PYTHONHOME
-export UV_PYTHON=@python@/bin/python3 UV_PYTHON_DOWNLOADS=never UV_PYTHON_PREFERENCE=only-system
 export UV_PROJECT_ENVIRONMENT="$seam_root/.venv"
 seam_venv=$UV_PROJECT_ENVIRONMENT
 if [ -e "$seam_venv/pyvenv.cfg" ] && ! grep -qxF "home = @python@/bin" "$seam_venv/pyvenv.cfg"; then
@@ -159,6 +158,10 @@ export function generateFlake(input: FlakeInput): string {
   out.push('          name = "seam-${target}";');
   out.push('          packages = [ pythonEnv pkgs.uv ] ++ systemPackages;');
   out.push('          SEAM_TARGET = target;');
+  out.push('          # uv uses the Nix interpreter and never downloads one (also for terminals that get this environment without the shellHook).');
+  out.push('          UV_PYTHON = "${python}/bin/python3";');
+  out.push('          UV_PYTHON_DOWNLOADS = "never";');
+  out.push('          UV_PYTHON_PREFERENCE = "only-system";');
   out.push(`          SEAM_PYTHON = ${nixString(`${plan.python.attr} ${plan.python.version}`)};`);
   out.push('          SEAM_CUDA_VERSION = if target == "cuda" then pkgs.cudaPackages.cudaMajorMinorVersion or pkgs.cudaPackages.cudaVersion or "" else "";');
   out.push('          # Wheels uv installs (manylinux) need a C++ runtime and zlib.');

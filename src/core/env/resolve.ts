@@ -1,0 +1,267 @@
+/**
+ * Resolving a target's environment: `nix print-dev-env --json <root>#<target>` (no shell, arguments
+ * as an array, cancellable, time-limited, stderr streamed), turned into the variables and PATH
+ * entries a terminal needs, plus the `.venv` the uv layer adds and the host's CUDA driver ahead of
+ * any stub. Cached by the content of flake.nix, flake.lock and seam.toml, the target, the system
+ * and the nix binary, so a second resolve (or switching back) runs no nix at all.
+ */
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import { SeamError } from '../errors';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Each line of stderr as it arrives (for the log). */
+  onStderr?: (line: string) => void;
+}
+
+export type Runner = (cmd: string, args: string[], options: RunOptions) => Promise<RunResult>;
+
+/** Runs a program without a shell. Rejects with code ENOENT when it is not there; a cancel or timeout kills it. */
+export const runProcess: Runner = (cmd, args, options) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, signal: options.signal, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Our own time limit: spawn's `timeout` leaves its timer running when the program is missing.
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const out: Buffer[] = [];
+    let err = '';
+    let partial = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => {
+      const text = b.toString('utf8');
+      err += text;
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) options.onStderr?.(l);
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (partial) options.onStderr?.(partial);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+    });
+  });
+
+export interface ResolvedEnv {
+  target: string;
+  system: string;
+  key: string;
+  /** Variables to set (replacing what was there). */
+  variables: Record<string, string>;
+  /** Folders to put in front of PATH, in order. */
+  path: string[];
+  /** Variables to clear (PYTHONPATH leaks from nixpkgs' Python tooling). */
+  unset: string[];
+  /** The uv layer, when .venv exists. */
+  venv: string | null;
+  resolvedAt: string;
+  /** How long nix took, for the log and the benchmark. */
+  nixMs: number;
+}
+
+/** Variables a dev shell's builder environment carries that make no sense in a user's terminal. */
+const NOISE = new Set([
+  'HOME', 'TMPDIR', 'TEMP', 'TMP', 'TEMPDIR', 'NIX_BUILD_TOP', 'NIX_BUILD_CORES', 'NIX_LOG_FD', 'NIX_STORE', 'PWD', 'OLDPWD', 'SHLVL', 'TERM', 'SHELL',
+  'builder', 'out', 'outputs', 'shellHook', 'stdenv', 'system', 'name', 'args', 'NIX_ENFORCE_PURITY', 'SOURCE_DATE_EPOCH', 'PYTHONHASHSEED', 'PYTHONNOUSERSITE', 'DETERMINISTIC_BUILD', 'LANG', 'LC_ALL', 'TZ', 'HOST_PATH', 'PATH',
+]);
+
+export function nixSystem(platform = process.platform, arch = process.arch): string {
+  const cpu = arch === 'x64' ? 'x86_64' : arch === 'arm64' ? 'aarch64' : arch;
+  return `${cpu}-${platform === 'darwin' ? 'darwin' : 'linux'}`;
+}
+
+function fileOrEmpty(path: string): string {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Where a program name resolves on PATH, or the name itself. */
+function locate(cmd: string, env: NodeJS.ProcessEnv): string {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of (env.PATH ?? '').split(':')) {
+    const p = nodePath.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return cmd;
+}
+
+/** The cache key: the inputs that change a dev shell, without running nix (the nix binary by path, size and time). */
+export function envKey(root: string, target: string, nix: string, env: NodeJS.ProcessEnv = process.env): string {
+  const h = crypto.createHash('sha256');
+  for (const f of ['flake.nix', 'flake.lock', 'seam.toml']) h.update(`${f}\0${fileOrEmpty(nodePath.join(root, f))}\0`);
+  const bin = locate(nix, env);
+  let identity = bin;
+  try {
+    const real = fs.realpathSync(bin);
+    const st = fs.statSync(real);
+    identity = `${real}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    /* not found: the resolve will say so */
+  }
+  h.update(`${target}\0${nixSystem()}\0${identity}\0${env.NIX_CONFIG ?? ''}`);
+  return h.digest('hex').slice(0, 32);
+}
+
+export type NixFailure = 'nix-missing' | 'flakes-disabled' | 'untracked' | 'no-target' | 'download' | 'eval';
+
+export class ResolveError extends SeamError {
+  constructor(message: string, readonly kind: NixFailure, readonly fix: string, readonly output: string) {
+    super(message);
+    this.name = 'ResolveError';
+  }
+}
+
+/** What went wrong in nix's stderr, and the exact fix. */
+export function classifyNixError(stderr: string, target: string): { kind: NixFailure; message: string; fix: string } {
+  const line = stderr.split('\n').find((l) => /^error:/.test(l.trim()))?.trim() ?? stderr.trim().split('\n').pop() ?? 'nix failed';
+  if (/experimental Nix feature '(nix-command|flakes)' is disabled/.test(stderr)) return { kind: 'flakes-disabled', message: 'flakes are not enabled in Nix', fix: 'add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf), then try again' };
+  if (/No such file or directory/.test(stderr) && /-source\/flake\.nix|flake\.nix/.test(stderr) && /Git tree|git/.test(stderr + line)) return { kind: 'untracked', message: 'flake.nix is not tracked by git, so Nix cannot see it', fix: 'run `git add flake.nix seam.toml` (a flake in a git repository sees only tracked files; no commit is needed)' };
+  if (/does not provide attribute '[^']*devShells[^']*'/.test(stderr)) return { kind: 'no-target', message: `flake.nix has no ${target} shell for this system`, fix: `run "Seam: Convert to reproducible env" (or \`seam convert\`) again, or pick another target; seam.toml lists the targets and systems` };
+  if (/unable to download|Couldn't resolve host|Could not resolve host/.test(stderr)) return { kind: 'download', message: 'nix could not download an input (offline?)', fix: 'connect to the network once so Nix can fetch nixpkgs; flake.lock then pins it and later starts use the cache' };
+  return { kind: 'eval', message: line.replace(/^error:\s*/, ''), fix: 'see the full nix output in the Seam log; `nix develop .#' + target + '` shows the same error' };
+}
+
+export interface ResolveOptions {
+  root: string;
+  target: string;
+  nix: string;
+  /** The extension's storage (or ~/.cache/seam for the CLI). */
+  cacheDir: string;
+  runner?: Runner;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Ignore the cache. */
+  fresh?: boolean;
+}
+
+function cacheFile(cacheDir: string, root: string, target: string): string {
+  const id = crypto.createHash('sha256').update(root).digest('hex').slice(0, 16);
+  return nodePath.join(cacheDir, 'env', `${id}-${target}.json`);
+}
+
+/** The cached environment for these inputs, or null (no nix is run). */
+export function cachedEnv(options: Pick<ResolveOptions, 'root' | 'target' | 'nix' | 'cacheDir' | 'env'>): ResolvedEnv | null {
+  const key = envKey(options.root, options.target, options.nix, options.env ?? process.env);
+  try {
+    const env = JSON.parse(fs.readFileSync(cacheFile(options.cacheDir, options.root, options.target), 'utf8')) as ResolvedEnv;
+    return env.key === key ? withVenv(env, options.root) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Adds the uv layer when .venv exists now (it may appear after the shell was first resolved). */
+function withVenv(env: ResolvedEnv, root: string): ResolvedEnv {
+  const venv = nodePath.join(root, '.venv');
+  const has = fs.existsSync(nodePath.join(venv, 'pyvenv.cfg'));
+  const variables: Record<string, string> = { ...env.variables, UV_PROJECT_ENVIRONMENT: venv };
+  if (has) variables.VIRTUAL_ENV = venv;
+  else delete variables.VIRTUAL_ENV;
+  const path = env.path.filter((p) => p !== nodePath.join(venv, 'bin'));
+  return { ...env, variables, path: has ? [nodePath.join(venv, 'bin'), ...path] : path, venv: has ? venv : null };
+}
+
+/** Turns print-dev-env's JSON into a terminal environment. */
+export function fromDevEnv(json: string, meta: { target: string; key: string; root: string; nixMs: number }): ResolvedEnv {
+  let doc: { variables?: Record<string, { type: string; value: unknown }> };
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    throw new ResolveError(`nix print-dev-env printed something that is not JSON: ${(e as Error).message}`, 'eval', 'see the Seam log for the output', json.slice(0, 2000));
+  }
+  const variables: Record<string, string> = {};
+  const vars = doc.variables ?? {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (v.type !== 'exported' || typeof v.value !== 'string' || NOISE.has(k)) continue;
+    if ((k === 'SSL_CERT_FILE' || k === 'NIX_SSL_CERT_FILE') && v.value === '/no-cert-file.crt') continue;
+    variables[k] = v.value;
+  }
+  const devPath = typeof vars.PATH?.value === 'string' ? (vars.PATH.value as string).split(':') : [];
+  const path = [...new Set(devPath.filter((p) => p && p !== '/path-not-set' && !p.startsWith('/homeless-shelter')))];
+  return withVenv({ target: meta.target, system: nixSystem(), key: meta.key, variables, path, unset: ['PYTHONPATH', 'PYTHONHOME'], venv: null, resolvedAt: new Date().toISOString(), nixMs: meta.nixMs }, meta.root);
+}
+
+/** Resolves (or takes from the cache) the environment of `target`. Throws ResolveError with the fix. */
+export async function resolveEnv(options: ResolveOptions): Promise<{ env: ResolvedEnv; fromCache: boolean }> {
+  const baseEnv = options.env ?? process.env;
+  if (!options.fresh) {
+    const cached = cachedEnv(options);
+    if (cached) return { env: cached, fromCache: true };
+  }
+  const key = envKey(options.root, options.target, options.nix, baseEnv);
+  const runner = options.runner ?? runProcess;
+  const args = ['print-dev-env', '--json', `${options.root}#${options.target}`];
+  options.log?.(`running ${options.nix} ${args.join(' ')}`);
+  const started = Date.now();
+  let result: RunResult;
+  try {
+    result = await runner(options.nix, args, { cwd: options.root, env: baseEnv, signal: options.signal, timeoutMs: options.timeoutMs ?? 10 * 60_000, onStderr: (l) => options.log?.(`nix: ${l}`) });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new ResolveError(`nix is not installed (looked for '${options.nix}')`, 'nix-missing', 'install Nix (https://nixos.org/download), or set seam.nixPath to where it is', '');
+    if (err.name === 'AbortError') throw e;
+    throw new ResolveError(`could not run nix: ${err.message}`, 'eval', 'see the Seam log', '');
+  }
+  if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  if (result.code !== 0) {
+    const c = classifyNixError(result.stderr, options.target);
+    throw new ResolveError(c.message, c.kind, c.fix, result.stderr);
+  }
+  const env = fromDevEnv(result.stdout, { target: options.target, key, root: options.root, nixMs: Date.now() - started });
+  const file = cacheFile(options.cacheDir, options.root, options.target);
+  fs.mkdirSync(nodePath.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(env));
+  fs.renameSync(tmp, file);
+  return { env, fromCache: false };
+}
+
+/** A folder holding only the host driver's libraries (symlinks), so it can go ahead of any CUDA stub. */
+export function driverLibFolder(hostDir: string, dest: string): string | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync(hostDir).filter((n) => /^lib(cuda|nvidia-[a-z0-9-]+|nvcuvid|nvoptix|nvidia-ml)\.so(\.\d+)*$/.test(n));
+  } catch {
+    return null;
+  }
+  if (!names.some((n) => n.startsWith('libcuda.so'))) return null;
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(dest, { recursive: true });
+  for (const n of names) fs.symlinkSync(nodePath.join(hostDir, n), nodePath.join(dest, n));
+  return dest;
+}
+
+/** The full environment for a process (a terminal profile, `seam shell`): `base` with the resolved one applied. */
+export function applyTo(base: NodeJS.ProcessEnv, env: ResolvedEnv, driverDir?: string | null): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...base, ...env.variables };
+  for (const k of env.unset) delete out[k];
+  out.PATH = [...env.path, ...(base.PATH ? [base.PATH] : [])].join(':');
+  if (driverDir && env.target === 'cuda') out.LD_LIBRARY_PATH = [driverDir, ...(env.variables.LD_LIBRARY_PATH ? [env.variables.LD_LIBRARY_PATH] : [])].join(':');
+  out.SEAM_TARGET = env.target;
+  return out;
+}
