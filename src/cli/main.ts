@@ -8,6 +8,7 @@ import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS, type Target } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
+import { doctor, env, shell } from './env';
 import { check, convert, index, loadProject } from './project';
 import type { SeamConfig } from '../core/config/seamToml';
 import type { Knowledge } from '../core/knowledge/index';
@@ -36,6 +37,10 @@ Commands:
                                Read versions, native/CUDA facts and attribute names from a real
                                nixpkgs (default: seam.toml's) with nix eval, into .seam/index.json;
                                convert and check then use it instead of the bundled knowledge.
+  doctor [DIR] [--json]        Nix, flakes, GPU, driver, the CUDA it runs, the recommended target.
+  env [DIR] [--target T] [--json]
+                               The target's resolved environment (cached), as shell exports.
+  shell [DIR] [--target T]     A shell inside the target's environment (nix develop).
 
 Options:
   -h, --help      Show this help
@@ -53,7 +58,7 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
-export function run(argv: string[], io: Io): number {
+export function run(argv: string[], io: Io): number | Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     io.out(USAGE);
@@ -69,6 +74,9 @@ export function run(argv: string[], io: Io): number {
   if (command === 'convert') return convert(rest, { ...io, version: VERSION });
   if (command === 'check') return check(rest, { ...io, version: VERSION });
   if (command === 'index') return index(rest, { ...io, version: VERSION });
+  if (command === 'doctor') return doctor(rest, { ...io, version: VERSION });
+  if (command === 'env') return env(rest, { ...io, version: VERSION });
+  if (command === 'shell') return shell(rest, { ...io, version: VERSION });
   io.err(`seam: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }
@@ -212,5 +220,13 @@ if (require.main === module) {
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     env: process.env,
   });
-  process.exitCode = code;
+  void Promise.resolve(code).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (e) => {
+      process.stderr.write(`seam: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -77,7 +77,7 @@ export interface ResolvedEnv {
 /** Variables a dev shell's builder environment carries that make no sense in a user's terminal. */
 const NOISE = new Set([
   'HOME', 'TMPDIR', 'TEMP', 'TMP', 'TEMPDIR', 'NIX_BUILD_TOP', 'NIX_BUILD_CORES', 'NIX_LOG_FD', 'NIX_STORE', 'PWD', 'OLDPWD', 'SHLVL', 'TERM', 'SHELL',
-  'builder', 'out', 'outputs', 'shellHook', 'stdenv', 'system', 'name', 'args', 'NIX_ENFORCE_PURITY', 'SOURCE_DATE_EPOCH', 'PYTHONHASHSEED', 'PYTHONNOUSERSITE', 'DETERMINISTIC_BUILD', 'LANG', 'LC_ALL', 'TZ', 'HOST_PATH', 'PATH',
+  'builder', 'out', 'outputs', 'shellHook', 'dontAddDisableDepTrack', 'stdenv', 'system', 'name', 'args', 'NIX_ENFORCE_PURITY', 'SOURCE_DATE_EPOCH', 'PYTHONHASHSEED', 'PYTHONNOUSERSITE', 'DETERMINISTIC_BUILD', 'LANG', 'LC_ALL', 'TZ', 'HOST_PATH', 'PATH',
 ]);
 
 export function nixSystem(platform = process.platform, arch = process.arch): string {

@@ -1,0 +1,119 @@
+/** `seam doctor`, `seam env` and `seam shell`: the machine, and a target's environment outside VS Code. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { detectMachine, recommendTarget } from '../core/env/gpu';
+import { probeSetup } from '../core/env/probe';
+import { ResolveError, resolveEnv } from '../core/env/resolve';
+import { evaluateSetup } from '../core/env/setup';
+import { planProject } from '../core/plan/planner';
+import { TARGETS, type Target } from '../core/plan/types';
+import { loadProject } from '../core/project';
+import type { ProjectIo } from './project';
+
+interface Args {
+  json: boolean;
+  target?: Target;
+  root: string;
+}
+
+function parse(command: string, args: string[], io: ProjectIo, needTarget: boolean): Args | number {
+  let json = false;
+  let target: Target | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') json = true;
+    else if (a === '--target' || a.startsWith('--target=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (!TARGETS.includes(v as Target)) {
+        io.err(`seam ${command}: --target takes ${TARGETS.join(' or ')}${v ? `, not '${v}'` : ''}\n`);
+        return 2;
+      }
+      target = v as Target;
+    } else if (a.startsWith('-')) {
+      io.err(`seam ${command}: unknown option '${a}'\n`);
+      return 2;
+    } else positional.push(a);
+  }
+  if (positional.length > 1) {
+    io.err(`seam ${command}: takes one project folder\n`);
+    return 2;
+  }
+  const root = nodePath.resolve(io.cwd, positional[0] ?? '.');
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    io.err(`seam ${command}: ${positional[0] ?? '.'}: not a folder\n`);
+    return 2;
+  }
+  if (needTarget && !target) target = 'cpu';
+  return { json, target, root };
+}
+
+const nixOf = (io: ProjectIo) => io.env.SEAM_NIX ?? 'nix';
+const cacheDir = (io: ProjectIo) => nodePath.join(io.env.XDG_CACHE_HOME ?? nodePath.join(io.env.HOME ?? os.homedir(), '.cache'), 'seam');
+
+export async function doctor(args: string[], io: ProjectIo): Promise<number> {
+  const parsed = parse('doctor', args, io, false);
+  if (typeof parsed === 'number') return parsed;
+  const probes = await probeSetup(nixOf(io), undefined, undefined, io.env as NodeJS.ProcessEnv);
+  const project = loadProject(parsed.root, io.env);
+  const plan = project.model.manifests.length ? planProject(project.model, project.config, project.knowledge) : null;
+  const flakeCuda = plan?.cuda.version ?? project.knowledge.cuda.default.replace('_', '.');
+  const checks = evaluateSetup(probes, flakeCuda);
+  const machine = detectMachine({ platform: probes.platform, query: probes.query ?? null, table: probes.table ?? null, procNvidia: probes.procNvidia, wsl: probes.wsl ?? false, nixos: probes.nixos ?? false, ldconfig: probes.ldconfig ?? null });
+  const recommendation = recommendTarget(machine, flakeCuda);
+  if (parsed.json) {
+    io.out(`${JSON.stringify({ checks, machine, cuda: { flake: flakeCuda, ceiling: machine.cudaCeiling }, recommendation }, null, 2)}\n`);
+  } else {
+    const word: Record<string, string> = { ok: 'ready', warning: 'caveat', missing: 'MISSING', info: 'note' };
+    for (const c of checks) {
+      io.out(`${c.title.padEnd(8)} ${word[c.status].padEnd(8)} ${c.detail}\n`);
+      if (c.fix) io.out(`${''.padEnd(17)}fix: ${c.fix}\n`);
+    }
+    io.out(`${'CUDA'.padEnd(8)} ${''.padEnd(8)} the flake uses CUDA ${flakeCuda}; ${machine.cudaCeiling ? `this driver runs up to ${machine.cudaCeiling}` : 'no driver here'}\n`);
+    if (machine.driverLibDir) io.out(`${'libcuda'.padEnd(8)} ${''.padEnd(8)} ${machine.driverLibDir}\n`);
+    io.out(`${'Target'.padEnd(8)} ${recommendation.target.padEnd(8)} recommended: ${recommendation.reason}\n`);
+    if (recommendation.warning) io.out(`${''.padEnd(17)}warning: ${recommendation.warning}\n`);
+  }
+  return checks.some((c) => c.status === 'missing' && (c.id === 'nix' || c.id === 'flakes')) ? 1 : 0;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export async function env(args: string[], io: ProjectIo): Promise<number> {
+  const parsed = parse('env', args, io, true);
+  if (typeof parsed === 'number') return parsed;
+  try {
+    const { env: resolved, fromCache } = await resolveEnv({ root: parsed.root, target: parsed.target!, nix: nixOf(io), cacheDir: cacheDir(io), env: io.env as NodeJS.ProcessEnv, log: (l) => io.err(`${l}\n`) });
+    if (parsed.json) io.out(`${JSON.stringify({ ...resolved, fromCache }, null, 2)}\n`);
+    else {
+      for (const k of resolved.unset) io.out(`unset ${k}\n`);
+      for (const [k, v] of Object.entries(resolved.variables).sort(([a], [b]) => a.localeCompare(b))) io.out(`export ${k}=${shellQuote(v)}\n`);
+      if (resolved.path.length) io.out(`export PATH=${shellQuote(resolved.path.join(':'))}:"$PATH"\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ResolveError) {
+      io.err(`seam env: ${e.message}\n  fix: ${e.fix}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** A shell inside the target's environment: `nix develop`, which also runs the shellHook that sets up .venv. */
+export function shell(args: string[], io: ProjectIo): number {
+  const parsed = parse('shell', args, io, true);
+  if (typeof parsed === 'number') return parsed;
+  if (!fs.existsSync(nodePath.join(parsed.root, 'flake.nix'))) {
+    io.err(`seam shell: no flake.nix in ${parsed.root}; run \`seam convert\` first\n`);
+    return 1;
+  }
+  const r = spawnSync(nixOf(io), ['develop', `${parsed.root}#${parsed.target}`], { cwd: parsed.root, stdio: 'inherit', env: io.env as NodeJS.ProcessEnv });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    io.err('seam shell: nix is not installed (https://nixos.org/download)\n');
+    return 1;
+  }
+  return r.status ?? 1;
+}
