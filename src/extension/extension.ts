@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { createLog } from './log';
+import type { EnvController } from './environment';
 import type { StatusController } from './status';
 import type { SeamWorkspace } from './workspace';
 
@@ -12,6 +13,7 @@ interface Ctx {
   log: vscode.LogOutputChannel;
   ws: SeamWorkspace;
   status: StatusController;
+  env: EnvController;
 }
 
 /** Every command Seam contributes, registered even when a feature fails to start. */
@@ -21,7 +23,7 @@ const commands: Record<string, (c: Ctx) => unknown> = {
   'seam.checkSetup': async (c) => (await import('./setup')).checkSetup(c.ws, c.log),
   'seam.checkContract': async (c) => (await import('./contract')).checkContractCommand(c.ws, c.log),
   'seam.selectTarget': async (c) => (await import('./target')).selectTarget(c.ws),
-  'seam.openTerminal': async (c) => (await import('./target')).openTerminal(c.ws),
+  'seam.openTerminal': async (c) => (await import('./target')).openTerminal(c.ws, c.env),
   'seam.showManifests': async (c) => (await import('./manifests')).showManifests(c.log),
   'seam.showLog': (c) => c.log.show(),
 };
@@ -31,14 +33,17 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const { StatusController } = await import('./status');
   const ws = new SeamWorkspace(context);
   const status = new StatusController(ws);
-  context.subscriptions.push(ws, status);
+  const { EnvController } = await import('./environment');
+  const env = new EnvController(context, ws, status, log);
+  context.subscriptions.push(ws, status, env);
   // Manifest edits change the plan; reading is cheap (the readers never run anything).
   const watcher = vscode.workspace.createFileSystemWatcher('**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}');
   context.subscriptions.push(watcher, watcher.onDidChange(() => ws.refresh()), watcher.onDidCreate(() => ws.refresh()), watcher.onDidDelete(() => ws.refresh()));
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')));
   status.rescan();
+  void env.refreshAll('start');
   void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(e instanceof Error ? e : String(e)));
-  return { log, ws, status };
+  return { log, ws, status, env };
 }
 
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {

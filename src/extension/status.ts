@@ -38,6 +38,11 @@ export class StatusController implements vscode.Disposable {
     this.apply({ type: 'failed', message });
   }
 
+  /** An event from the environment controller (resolving, resolved, unresolved…). */
+  emit(event: Parameters<typeof next>[1]): void {
+    this.apply(event);
+  }
+
   private apply(event: Parameters<typeof next>[1]): void {
     this.state = next(this.state, event);
     const view = present(this.state);

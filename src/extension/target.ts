@@ -1,25 +1,45 @@
-/** "Select target" and "Open terminal in environment". */
+/** "Select target" (marking the recommended one and the hardware) and "Open terminal in environment". */
 import * as vscode from 'vscode';
+import { detectMachine, recommendTarget } from '../core/env/gpu';
+import { probeGpu } from '../core/env/probe';
+import { planProject } from '../core/plan/planner';
 import { TARGETS, type Target } from '../core/plan/types';
-import { settings } from './config';
+import type { EnvController } from './environment';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
-const DESCRIPTION: Record<Target, string> = { cpu: 'the default shell: no CUDA, runs anywhere (serving, laptops, CI)', cuda: 'PyTorch/JAX built with CUDA, for machines with an NVIDIA GPU (Linux)' };
+const DESCRIPTION: Record<Target, string> = { cpu: 'no CUDA; runs anywhere (serving, laptops, CI)', cuda: 'PyTorch/JAX built with CUDA, for NVIDIA GPUs on Linux' };
+const ICON: Record<Target, string> = { cpu: '$(cpu)', cuda: '$(chip)' };
 
 export async function selectTarget(ws: SeamWorkspace): Promise<Target | undefined> {
   const state = await ws.pick('Select target');
   if (!state) return undefined;
   const current = ws.target(state.folder);
+  const targets = TARGETS.filter((t) => state.project.config.targets.includes(t));
+  let recommended: Target | undefined;
+  let hardware = '';
+  if (vscode.workspace.isTrusted) {
+    // Probing runs nvidia-smi: only in a trusted workspace.
+    const machine = detectMachine(await probeGpu());
+    const plan = state.project.model.manifests.length ? planProject(state.project.model, state.project.config, state.project.knowledge) : null;
+    const rec = recommendTarget(machine, plan?.cuda.version ?? state.project.knowledge.cuda.default.replace('_', '.'));
+    recommended = rec.target;
+    hardware = rec.warning ? `${rec.reason} — ${rec.warning}` : rec.reason;
+  }
   const pick = await vscode.window.showQuickPick(
-    TARGETS.map((t) => ({ label: t, description: t === current ? `${DESCRIPTION[t]} (current)` : DESCRIPTION[t], target: t })),
-    { title: `Seam: target for ${state.folder.name}`, placeHolder: 'Which shell do terminals open in?' },
+    targets.map((t) => ({
+      label: `${ICON[t]} ${t}`,
+      description: [t === recommended ? 'recommended' : '', t === current ? 'current' : ''].filter(Boolean).join(' · '),
+      detail: `${DESCRIPTION[t]}${t === recommended && hardware ? ` — this machine: ${hardware}` : ''}`,
+      target: t,
+    })),
+    { title: `Seam: target for ${state.folder.name}`, placeHolder: 'Which environment do new terminals open in?' },
   );
   if (!pick) return undefined;
   await ws.setTarget(state.folder, pick.target);
   return pick.target;
 }
 
-export async function openTerminal(ws: SeamWorkspace): Promise<vscode.Terminal | undefined> {
+export async function openTerminal(ws: SeamWorkspace, env: EnvController): Promise<vscode.Terminal | undefined> {
   const state = await ws.pick('Open terminal in environment');
   if (!state) return undefined;
   if (!(await requireTrust('run nix'))) return undefined;
@@ -28,8 +48,10 @@ export async function openTerminal(ws: SeamWorkspace): Promise<vscode.Terminal |
     if (choice) await vscode.commands.executeCommand('seam.convert');
     return undefined;
   }
-  const target = ws.target(state.folder);
-  const terminal = vscode.window.createTerminal({ name: `Seam: ${target}`, cwd: state.folder.uri, shellPath: settings(state.folder).nixPath, shellArgs: ['develop', `.#${target}`] });
+  const resolved = env.current(state.folder) ?? (await env.refresh(state.folder, 'terminal requested', true));
+  if (!resolved) return undefined;
+  // The folder's environment collection applies to every new terminal; this one is just named for it.
+  const terminal = vscode.window.createTerminal({ name: `Seam: ${resolved.target}`, cwd: state.folder.uri });
   terminal.show();
   return terminal;
 }

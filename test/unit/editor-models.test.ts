@@ -14,20 +14,38 @@ import { next, present, type StatusState } from '../../src/extension/models/stat
 import { ROOT, SHARED } from '../helpers';
 
 describe('status item (state machine)', () => {
-  const scanned = (o: Partial<{ manifests: number; converted: boolean; trusted: boolean }>) => ({ type: 'scanned' as const, folder: 'proj', manifests: 2, converted: false, trusted: true, target: 'cpu' as const, ...o });
-  it('is hidden without manifests, offers Convert, then shows and switches the target', () => {
+  const scanned = (o: Partial<{ manifests: number; converted: boolean; trusted: boolean; target: 'cpu' | 'cuda' }>) => ({ type: 'scanned' as const, folder: 'proj', manifests: 2, converted: false, trusted: true, target: 'cpu' as const, ...o });
+  it('is hidden without manifests, says "not set up" until converted, then target and state', () => {
     let s: StatusState = { kind: 'hidden' };
     s = next(s, scanned({ manifests: 0 }));
     assert.equal(present(s).visible, false);
     s = next(s, scanned({}));
-    assert.deepEqual(present(s), { visible: true, text: '$(package) Seam: convert', tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)', command: 'seam.convert' });
+    assert.deepEqual(present(s), { visible: true, text: '$(circle-slash) Seam: not set up', tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)', command: 'seam.convert' });
     s = next(s, { type: 'busy', what: 'converting' });
     assert.equal(present(s).text, '$(sync~spin) Seam: converting');
     s = next(s, { type: 'done', converted: true, target: 'cpu' });
-    assert.equal(present(s).text, '$(circuit-board) Seam: CPU');
+    assert.equal(present(s).text, '$(sync~spin) cpu · resolving…');
+    s = next(s, { type: 'resolved', details: { python: '3.11 (python311)', nixpkgs: 'abc123 (flake.lock)' } });
+    assert.equal(present(s).text, '$(cpu) cpu · ready');
     assert.equal(present(s).command, 'seam.selectTarget');
+    assert.equal(present(s).tooltip, 'Seam · proj · cpu shell\nPython: 3.11 (python311)\nnixpkgs: abc123 (flake.lock)\nClick to switch target');
+  });
+  it('switching target resolves again; a stale environment keeps working while it updates', () => {
+    let s: StatusState = next(next({ kind: 'hidden' }, scanned({ converted: true })), { type: 'resolved', details: {} });
     s = next(s, { type: 'target', target: 'cuda' });
-    assert.equal(present(s).text, '$(circuit-board) Seam: CUDA');
+    assert.equal(present(s).text, '$(sync~spin) cuda · resolving…');
+    s = next(s, { type: 'resolved', details: { gpu: '8× NVIDIA H200', driver: '570.133.20 (runs CUDA up to 12.8)', cuda: '12.8 in the flake' } });
+    assert.equal(present(s).text, '$(chip) cuda · ready');
+    assert.match(present(s).tooltip, /GPU: 8× NVIDIA H200\nDriver: 570\.133\.20 \(runs CUDA up to 12\.8\)\nCUDA: 12\.8 in the flake/);
+    s = next(s, { type: 'resolving' });
+    assert.equal(present(s).text, '$(chip) cuda · updating…');
+  });
+  it('shows a driver that is too old, and a failed resolution with its fix in the tooltip', () => {
+    const ready = next(next({ kind: 'hidden' }, scanned({ converted: true, target: 'cuda' })), { type: 'resolved', details: { problem: 'the flake uses CUDA 12.9, which needs a newer driver than 515.65.01', short: 'driver too old' } });
+    assert.equal(present(ready).text, '$(warning) cuda · driver too old');
+    const failed = next(ready, { type: 'unresolved', problem: 'flakes are not enabled in Nix — fix: add experimental-features', short: 'flakes off' });
+    assert.equal(present(failed).text, '$(warning) cuda · flakes off');
+    assert.match(present(failed).tooltip, /⚠ flakes are not enabled in Nix — fix: add experimental-features/);
   });
   it('in an untrusted workspace points at trust, and picks trust up without a reload', () => {
     let s = next({ kind: 'hidden' }, scanned({ trusted: false }));
