@@ -122,14 +122,11 @@ export class EnvController implements vscode.Disposable {
     const previous = state.env?.key;
     state.env = env;
     let driverDir: string | null = null;
-    let details: Details = {};
-    if (env.target === 'cuda' && process.platform === 'linux') {
-      const machine = await this.detect();
+    const machine = process.platform === 'linux' ? await this.detect() : null;
+    if (env.target === 'cuda' && machine) {
       driverDir = machine.driverLibDir && !machine.nixos && !machine.wsl ? driverLibFolder(machine.driverLibDir, nodePath.join(this.context.globalStorageUri.fsPath, 'driver-libs')) : machine.driverLibDir;
-      details = this.details(folder, machine);
-    } else if (env.target === 'cuda') {
-      details = { ...this.details(folder, null), problem: 'CUDA shells are for Linux', short: 'not Linux' };
-    } else details = this.details(folder, null);
+    }
+    const details: Details = env.target === 'cuda' && !machine ? { ...this.details(folder, null, 'cuda'), problem: 'CUDA shells are for Linux', short: 'not Linux' } : this.details(folder, machine, env.target as Target);
     const c = this.collection(folder);
     c.clear();
     const full = applyTo({}, env, driverDir);
@@ -145,7 +142,7 @@ export class EnvController implements vscode.Disposable {
     if (env.venv) await this.offerPython(folder, env);
   }
 
-  private details(folder: vscode.WorkspaceFolder, machine: Machine | null): Details {
+  private details(folder: vscode.WorkspaceFolder, machine: Machine | null, target: Target): Details {
     const project = this.ws.read(folder).project;
     const plan = project.model.manifests.length ? planProject(project.model, project.config, project.knowledge) : null;
     const details: Details = {};
@@ -164,6 +161,7 @@ export class EnvController implements vscode.Disposable {
       const flakeCuda = plan?.cuda.version ?? project.knowledge.cuda.default.replace('_', '.');
       details.cuda = `${flakeCuda} in the flake`;
       const rec = recommendTarget(machine, flakeCuda);
+      if (target === 'cpu') return details; // the cpu shell needs none of it; the tooltip just says what is here
       if (rec.target === 'cpu' && machine.driver) Object.assign(details, { problem: rec.warning, short: 'driver too old' });
       else if (!machine.driver) Object.assign(details, { problem: `no NVIDIA GPU here: the cuda shell's programs will not find a GPU (${rec.reason})`, short: 'no GPU' });
       else if (rec.warning) details.problem = rec.warning;

@@ -8,7 +8,7 @@ import type { EnvController } from './environment';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
 const DESCRIPTION: Record<Target, string> = { cpu: 'no CUDA; runs anywhere (serving, laptops, CI)', cuda: 'PyTorch/JAX built with CUDA, for NVIDIA GPUs on Linux' };
-const ICON: Record<Target, string> = { cpu: '$(cpu)', cuda: '$(chip)' };
+const ICON: Record<Target, string> = { cpu: '$(server)', cuda: '$(chip)' };
 
 export async function selectTarget(ws: SeamWorkspace): Promise<Target | undefined> {
   const state = await ws.pick('Select target');

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { type Editor, packageVsix, ROOT, SHOTS, startEditor, type Toolchain, toolchain } from './harness';
+import { type Editor, openPalette, packageVsix, palette, ROOT, shot, startEditor, toast, type Toolchain, toolchain } from './harness';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'ml-project');
 const TIMINGS = path.join(ROOT, 'test-results', 'e2e-timings.json');
@@ -49,35 +49,6 @@ function digest(dir: string): string {
   walk(dir);
   return h.digest('hex');
 }
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-/** Opens the command palette (retrying: a walkthrough or webview can hold the focus) and runs `command`. */
-async function openPalette(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.locator('.part.sidebar .composite.title').first().click({ timeout: 2_000 }).catch(() => undefined);
-    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
-    try {
-      await input.fill(text, { timeout: 5_000 });
-      return;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
-}
-
-async function palette(page: Page, command: string): Promise<void> {
-  await openPalette(page, `>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command.replace(/^Seam: /, '') }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-}
-
-const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
 
 describe('the extension in a real VS Code (code-server)', function () {
   this.timeout(600_000);

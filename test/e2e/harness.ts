@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -98,3 +99,33 @@ export async function startEditor(tools: Toolchain, vsix: string, folder: string
     },
   };
 }
+
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Opens the command palette (retrying: a walkthrough or webview can hold the focus) and runs `command`. */
+export async function openPalette(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.locator('.part.sidebar .composite.title').first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
+    try {
+      await input.fill(text, { timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+export async function palette(page: Page, command: string): Promise<void> {
+  await openPalette(page, `>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command.replace(/^Seam: /, '') }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+export const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
+

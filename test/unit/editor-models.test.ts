@@ -26,7 +26,7 @@ describe('status item (state machine)', () => {
     s = next(s, { type: 'done', converted: true, target: 'cpu' });
     assert.equal(present(s).text, '$(sync~spin) cpu · resolving…');
     s = next(s, { type: 'resolved', details: { python: '3.11 (python311)', nixpkgs: 'abc123 (flake.lock)' } });
-    assert.equal(present(s).text, '$(cpu) cpu · ready');
+    assert.equal(present(s).text, '$(server) cpu · ready');
     assert.equal(present(s).command, 'seam.selectTarget');
     assert.equal(present(s).tooltip, 'Seam · proj · cpu shell\nPython: 3.11 (python311)\nnixpkgs: abc123 (flake.lock)\nClick to switch target');
   });

@@ -83,7 +83,7 @@ export interface StatusView {
   command?: string;
 }
 
-const ICON: Record<Target, string> = { cpu: '$(cpu)', cuda: '$(chip)' };
+const ICON: Record<Target, string> = { cpu: '$(server)', cuda: '$(chip)' };
 
 export function tooltipLines(state: Extract<StatusState, { kind: 'ready' }>): string[] {
   const d = state.details;
