@@ -93,7 +93,7 @@ function packagingTimes(file: string, runs: number): { stats: Stats; requirement
 const ms = (s: Stats) => `${s.median.toFixed(2)} ms`;
 const p95 = (s: Stats) => `${s.p95.toFixed(2)} ms`;
 
-function main(): void {
+async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-bench-'));
   const reqFile = path.join(dir, 'requirements.txt');
@@ -148,7 +148,7 @@ function main(): void {
   }
   benchPlan(dir);
   fs.rmSync(dir, { recursive: true, force: true });
-  const ext = benchExtension(stats);
+  const ext = await benchExtension(stats);
   const extTable = ['| what | input | median | p95 |', '| --- | --- | --- | --- |', ...ext.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   console.log(`\n${extTable}\n\n${ext.verdicts.join('\n')}\n`);
   if (!process.argv.includes('--no-write')) {
@@ -195,4 +195,4 @@ function benchPlan(dir: string): void {
   }
 }
 
-main();
+void main();

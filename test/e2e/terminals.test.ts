@@ -25,11 +25,20 @@ function project(): string {
   return dir;
 }
 
+const TIMINGS = path.join(ROOT, 'test-results', 'e2e-timings.json');
+
 async function terminalPrints(page: Page, marker: string): Promise<string> {
+  const t0 = Date.now();
   await palette(page, 'Terminal: Create New Terminal');
   const rows = page.locator('.terminal-wrapper.active .xterm-rows').last();
   await rows.waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(1_500); // the shell's prompt
+  await rows.filter({ hasText: /[#$]\s*$/ }).waitFor({ timeout: 30_000 }); // the shell's prompt
+  if (marker === 'FIRST') {
+    const old = fs.existsSync(TIMINGS) ? JSON.parse(fs.readFileSync(TIMINGS, 'utf8')) : {};
+    fs.mkdirSync(path.dirname(TIMINGS), { recursive: true });
+    fs.writeFileSync(TIMINGS, `${JSON.stringify({ ...old, terminalMs: Date.now() - t0, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`);
+  }
+  await page.waitForTimeout(300);
   await page.keyboard.type(`echo "${marker}=[$SEAM_TARGET][$SEAM_DEVICE][$SEAM_FIXTURE]"`);
   await page.keyboard.press('Enter');
   const re = new RegExp(`${marker}=\\[([^\\]$]*)\\]\\[([^\\]$]*)\\]\\[([^\\]$]*)\\]`); // the output, not the typed command
