@@ -6,6 +6,7 @@ const common = { define: { SEAM_VERSION: JSON.stringify(pkg.version) }, bundle: 
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
 ];
 

@@ -41,6 +41,7 @@ Commands:
   env [DIR] [--target T] [--json]
                                The target's resolved environment (cached), as shell exports.
   shell [DIR] [--target T]     A shell inside the target's environment (nix develop).
+  lsp --stdio                  The language server (diagnostics, hover, quick fixes) for any editor.
 
 Options:
   -h, --help      Show this help
@@ -77,6 +78,18 @@ export function run(argv: string[], io: Io): number | Promise<number> {
   if (command === 'doctor') return doctor(rest, { ...io, version: VERSION });
   if (command === 'env') return env(rest, { ...io, version: VERSION });
   if (command === 'shell') return shell(rest, { ...io, version: VERSION });
+  if (command === 'lsp') {
+    if (rest.some((a) => a !== '--stdio')) {
+      io.err('seam lsp: the language server speaks LSP over stdio: seam lsp --stdio\n');
+      return 2;
+    }
+    if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
+    // Runs until the client sends exit.
+    return import('../server/server').then((m) => {
+      m.startServer();
+      return new Promise<number>(() => undefined);
+    });
+  }
   io.err(`seam: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

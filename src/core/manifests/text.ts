@@ -14,8 +14,27 @@ export interface TextFile {
   problems: Problem[];
 }
 
+/** Unsaved editor text by path (the language server's open documents), read instead of the disk. */
+let overlay: ((path: string) => string | undefined) | undefined;
+
+/** Runs `fn` with `texts` standing in for the files at those paths. */
+export function withOverlay<T>(texts: (path: string) => string | undefined, fn: () => T): T {
+  const previous = overlay;
+  overlay = texts;
+  try {
+    return fn();
+  } finally {
+    overlay = previous;
+  }
+}
+
 /** Reads `path` as text. Throws SeamError (with path and line) when it cannot be read at all. */
 export function readTextFile(path: string, maxBytes = MAX_MANIFEST_BYTES): TextFile {
+  const open = overlay?.(path);
+  if (open !== undefined) {
+    if (Buffer.byteLength(open) > maxBytes) throw new SeamError(`file is ${formatBytes(Buffer.byteLength(open))}, over Seam's limit of ${formatBytes(maxBytes)} for a manifest; not read`, undefined, path, 1);
+    return decodeText(path, Buffer.from(open, 'utf8'));
+  }
   let stat: fs.Stats;
   try {
     stat = fs.statSync(path);

@@ -1,0 +1,224 @@
+/**
+ * The language server as other editors meet it: `seam lsp --stdio` spawned, spoken to in LSP
+ * (Content-Length framed JSON-RPC) — open, change, close; diagnostics, hover and code actions for
+ * every kind of manifest; malformed and huge inputs.
+ */
+import * as assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, tree } from '../helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+interface Message { id?: number; method?: string; params?: any; result?: any; error?: any }
+
+class Client {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private readonly waiting = new Map<number, (m: Message) => void>();
+  readonly diagnostics = new Map<string, any[]>();
+  private readonly diagWaiters: { uri: string; ok: (d: any[]) => boolean; resolve: (d: any[]) => void }[] = [];
+  stderr = '';
+
+  constructor(root: string) {
+    this.proc = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { cwd: root });
+    this.proc.stderr.on('data', (b) => (this.stderr += b.toString()));
+    this.proc.stdout.on('data', (b: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, b]);
+      for (;;) {
+        const head = this.buffer.indexOf('\r\n\r\n');
+        if (head < 0) return;
+        const len = Number(/Content-Length: (\d+)/i.exec(this.buffer.subarray(0, head).toString())?.[1]);
+        if (this.buffer.length < head + 4 + len) return;
+        const msg = JSON.parse(this.buffer.subarray(head + 4, head + 4 + len).toString()) as Message;
+        this.buffer = this.buffer.subarray(head + 4 + len);
+        this.handle(msg);
+      }
+    });
+  }
+
+  private handle(m: Message): void {
+    if (m.id !== undefined && !m.method) {
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+    } else if (m.method === 'textDocument/publishDiagnostics') {
+      this.diagnostics.set(m.params.uri, m.params.diagnostics);
+      for (const w of [...this.diagWaiters]) {
+        if (w.uri === m.params.uri && w.ok(m.params.diagnostics)) {
+          this.diagWaiters.splice(this.diagWaiters.indexOf(w), 1);
+          w.resolve(m.params.diagnostics);
+        }
+      }
+    } else if (m.id !== undefined && m.method) {
+      this.send({ id: m.id, result: null }); // requests from the server (e.g. workDoneProgress/create)
+    }
+  }
+
+  private send(m: Message): void {
+    const body = JSON.stringify({ jsonrpc: '2.0', ...m });
+    this.proc.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+
+  request(method: string, params: unknown): Promise<any> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer; stderr:\n${this.stderr}`)), 20_000);
+      this.waiting.set(id, (m) => {
+        clearTimeout(timer);
+        if (m.error) reject(new Error(JSON.stringify(m.error)));
+        else resolve(m.result);
+      });
+      this.send({ id, method, params });
+    });
+  }
+
+  notify(method: string, params: unknown): void {
+    this.send({ method, params });
+  }
+
+  /** The next diagnostics for `uri` that satisfy `ok`. */
+  diagnosticsFor(uri: string, ok: (d: any[]) => boolean = () => true): Promise<any[]> {
+    const now = this.diagnostics.get(uri);
+    if (now && ok(now)) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}; last: ${JSON.stringify(this.diagnostics.get(uri))}`)), 20_000);
+      this.diagWaiters.push({ uri, ok, resolve: (d) => { clearTimeout(timer); resolve(d); } });
+    });
+  }
+
+  async stop(): Promise<number | null> {
+    await this.request('shutdown', null);
+    this.notify('exit', null);
+    return new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
+  }
+}
+
+async function start(root: string): Promise<Client> {
+  const c = new Client(root);
+  const init = await c.request('initialize', { processId: process.pid, rootUri: pathToFileURL(root).toString(), workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }], capabilities: {} });
+  assert.equal(init.capabilities.hoverProvider, true);
+  c.notify('initialized', {});
+  return c;
+}
+
+const uriOf = (root: string, f: string) => pathToFileURL(path.join(root, f)).toString();
+const open = (c: Client, root: string, file: string, languageId = 'plaintext') => c.notify('textDocument/didOpen', { textDocument: { uri: uriOf(root, file), languageId, version: 1, text: fs.readFileSync(path.join(root, file), 'utf8') } });
+
+describe('seam lsp --stdio (LSP over stdio)', function () {
+  this.timeout(60_000);
+  before(() => {
+    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  });
+
+  it('requirements: an operator typo gets an exact range and a quick fix; editing it away clears it', async () => {
+    const root = tree({ 'requirements.txt': 'requests>=2\ntorch>==2.0\nnumpy=1.26\n' });
+    const c = await start(root);
+    const uri = uriOf(root, 'requirements.txt');
+    open(c, root, 'requirements.txt');
+    const diags = await c.diagnosticsFor(uri, (d) => d.length >= 2);
+    const typo = diags.find((d: any) => d.range.start.line === 1)!;
+    assert.equal(typo.code, 'pip/invalid-operator');
+    assert.equal(typo.severity, 1);
+    assert.deepEqual(typo.range.start, { line: 1, character: 5 });
+    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: typo.range, context: { diagnostics: [typo] } });
+    assert.equal(actions[0].title, "Change '>==' to '>='");
+    assert.deepEqual(actions[0].edit.changes[uri], [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, newText: '>=' }]);
+    const single = diags.find((d: any) => d.range.start.line === 2)!;
+    const fix2 = await c.request('textDocument/codeAction', { textDocument: { uri }, range: single.range, context: { diagnostics: [single] } });
+    assert.equal(fix2[0].title, "Change '=' to '=='");
+    c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, text: '>=' }] });
+    const after = await c.diagnosticsFor(uri, (d) => !d.some((x: any) => x.range.start.line === 1 && x.code === 'pip/invalid-operator'));
+    assert.ok(after.some((d: any) => d.range.start.line === 2), 'the other typo is still reported');
+    c.notify('textDocument/didClose', { textDocument: { uri } });
+    await c.diagnosticsFor(uri, (d) => d.length === 0);
+    assert.equal(await c.stop(), 0);
+  });
+
+  it('hover says who installs a requirement, the Nix version, the pin and where else it is declared', async () => {
+    const root = tree({ 'requirements.txt': 'torch==2.3.1\nnumpy\n', 'environment.yml': 'name: t\ndependencies:\n  - numpy=1.26\n' });
+    const c = await start(root);
+    const uri = uriOf(root, 'requirements.txt');
+    open(c, root, 'requirements.txt');
+    await c.diagnosticsFor(uri);
+    const h = await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 2 } });
+    assert.equal(h.contents.kind, 'markdown');
+    assert.match(h.contents.value, /^\*\*torch\*\* → \*\*Nix\*\* on cpu and cuda/);
+    assert.match(h.contents.value, /- nixpkgs: `torch` 2\.2\.1\n- requested: `==2\.3\.1`\n- status: conflict — accepted Nix's 2\.2\.1/);
+    const numpy = await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 1 } });
+    assert.match(numpy.contents.value, /also declared in: environment\.yml:3/);
+    assert.equal(await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 5, character: 0 } }), null);
+    await c.stop();
+  });
+
+  it('a version conflict offers "move to uv" and "accept Nix\'s version" as seam.toml edits', async () => {
+    const root = tree({ 'requirements.txt': 'torch==2.3.1\n', 'seam.toml': 'policy = "nix"\n\n[overrides]\n' });
+    const c = await start(root);
+    const uri = uriOf(root, 'requirements.txt');
+    open(c, root, 'requirements.txt');
+    const diags = await c.diagnosticsFor(uri, (d) => d.some((x: any) => x.code === 'plan/version-conflict'));
+    const conflict = diags.find((d: any) => d.code === 'plan/version-conflict');
+    assert.deepEqual(conflict.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } });
+    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: conflict.range, context: { diagnostics: [conflict] } });
+    assert.deepEqual(actions.map((a: any) => a.title), ['Move torch to uv (seam.toml)', "Accept Nix's version of torch (seam.toml: owner = \"nix\")"]);
+    const edit = actions[0].edit.changes[uriOf(root, 'seam.toml')][0];
+    assert.equal(edit.newText, 'policy = "nix"\n\n[overrides]\ntorch = { owner = "uv" }\n');
+    await c.stop();
+  });
+
+  it('every kind of manifest: conda, pyproject, Pipfile, setup.cfg; includes; duplicates and native packages nixpkgs lacks', async () => {
+    const root = tree({
+      'environment.yml': 'name: t\ndependencies:\n  - numpy=1.26\n  - pip:\n    - -r requirements.txt\n    - -r missing.txt\n',
+      'requirements.txt': 'numpy==1.20\nflash-attn>=2\n',
+      'pyproject.toml': '[project]\nname = "p"\ndependencies = ["requests>==2"]\n',
+      Pipfile: '[packages]\nrequests = ">==2"\n',
+      'setup.cfg': '[options]\ninstall_requires =\n    six>==1\n',
+    });
+    const c = await start(root);
+    for (const f of ['environment.yml', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'setup.cfg']) open(c, root, f);
+    const env = await c.diagnosticsFor(uriOf(root, 'environment.yml'), (d) => d.some((x: any) => /include-missing/.test(x.code)));
+    assert.equal(env.find((x: any) => /include-missing/.test(x.code)).range.start.line, 5);
+    const reqs = await c.diagnosticsFor(uriOf(root, 'requirements.txt'), (d) => d.some((x: any) => x.code === 'seam/native-not-in-nixpkgs'));
+    assert.ok(reqs.some((x: any) => x.code === 'seam/contradicting-pins' || x.code === 'seam/duplicate'), JSON.stringify(reqs));
+    for (const f of ['pyproject.toml', 'Pipfile', 'setup.cfg']) {
+      const d = await c.diagnosticsFor(uriOf(root, f), (x) => x.some((y: any) => /invalid-operator|invalid-specifier|invalid-requirement/.test(y.code)));
+      assert.ok(d.length, f);
+    }
+    await c.stop();
+  });
+
+  it('says the environment is out of date when a manifest changed after flake.nix was generated, and offers to regenerate', async () => {
+    const root = tree({ 'requirements.txt': 'requests\n' });
+    execFileSync(process.execPath, [CLI, 'convert', root], { stdio: 'pipe' });
+    const c = await start(root);
+    const uri = uriOf(root, 'requirements.txt');
+    open(c, root, 'requirements.txt');
+    const fresh = await c.diagnosticsFor(uri);
+    assert.ok(!fresh.some((d: any) => d.code === 'seam/out-of-date'), 'just converted: up to date');
+    c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'requests\ntorch\n' }] });
+    const stale = await c.diagnosticsFor(uri, (d) => d.some((x: any) => x.code === 'seam/out-of-date'));
+    const d = stale.find((x: any) => x.code === 'seam/out-of-date');
+    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.deepEqual(actions[0].command, { title: 'Convert to reproducible env', command: 'seam.convert' });
+    await c.stop();
+  });
+
+  it('malformed and huge inputs: diagnostics, never a crash', async () => {
+    const big = Array.from({ length: 5000 }, (_, i) => `pkg${i}==1.${i}`).join('\n');
+    const root = tree({ 'pyproject.toml': '[project\nname = ', 'environment.yml': 'dependencies: [\n  - : :\n', 'requirements.txt': `${big}\n`, 'requirements-huge.txt': 'x'.repeat(5 * 1024 * 1024) });
+    const c = await start(root);
+    for (const f of ['pyproject.toml', 'environment.yml', 'requirements.txt', 'requirements-huge.txt']) open(c, root, f);
+    const toml = await c.diagnosticsFor(uriOf(root, 'pyproject.toml'), (d) => d.length > 0);
+    assert.match(toml[0].code, /toml/);
+    const yaml = await c.diagnosticsFor(uriOf(root, 'environment.yml'), (d) => d.length > 0);
+    assert.ok(yaml[0].range.start.line >= 0);
+    const huge = await c.diagnosticsFor(uriOf(root, 'requirements-huge.txt'), (d) => d.length > 0);
+    assert.match(huge[0].message, /over Seam's limit/);
+    await c.diagnosticsFor(uriOf(root, 'requirements.txt'));
+    const h = await c.request('textDocument/hover', { textDocument: { uri: uriOf(root, 'requirements.txt') }, position: { line: 4999, character: 2 } });
+    assert.match(h.contents.value, /pkg4999/);
+    assert.equal(await c.stop(), 0);
+  });
+});
