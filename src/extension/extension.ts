@@ -42,6 +42,10 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')));
   status.rescan();
   void env.refreshAll('start');
+  void (await import('./lsp'))
+    .startLanguageServer(context, log)
+    .then((lc) => context.subscriptions.push({ dispose: () => void lc.stop() }))
+    .catch((e) => log.error(`the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
   void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(e instanceof Error ? e : String(e)));
   return { log, ws, status, env };
 }

@@ -114,7 +114,10 @@ export function analyze(path: string, texts: Texts, roots: string[]): Analysis {
         if (!here(p)) continue;
         const d: SeamDiagnostic = { range: rangeOf(p, lineText(texts, path, p.line)), severity: SEVERITY[p.severity], code: p.code, message: p.message, source: 'seam' };
         const fix = /invalid-operator$/.test(p.code) ? operatorFix(p.message) : null;
-        if (fix) d.data = { kind: 'operator', ...fix };
+        if (fix) {
+          d.data = { kind: 'operator', ...fix };
+          d.range = { start: d.range.start, end: { line: d.range.start.line, character: d.range.start.character + fix.replace.length } }; // just the operator
+        }
         diagnostics.push(d);
       }
     }
@@ -175,7 +178,7 @@ const OWNER: Record<string, string> = { nix: 'Nix', uv: 'uv', system: 'Nix (syst
 
 export function hoverText(p: PlannedPackage, root: string, r: Requirement): string {
   const owners = p.owner.cpu === p.owner.cuda ? `**${OWNER[p.owner.cpu]}** on cpu and cuda` : TARGETS.map((t) => `**${OWNER[p.owner[t]]}** on ${t}`).join(', ');
-  const lines = [`**${p.name}** → ${owners}`, '', p.explanation, ''];
+  const lines = [`**${p.name}** → ${owners}`, '', p.explanation.replace(/^[^→]*→\s*/, ''), ''];
   const attr = p.nixAttr.cuda ?? p.nixAttr.cpu;
   if (attr) lines.push(`- nixpkgs: \`${attr}\`${p.nixVersion ? ` ${p.nixVersion}` : ''}`);
   lines.push(`- requested: \`${p.requested || 'any version'}\``);
