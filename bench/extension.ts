@@ -5,6 +5,7 @@
  * the command runs: plan, generate, write all-or-nothing); and, when the last e2e run left
  * test-results/e2e-timings.json, the same measured in a real VS Code (code-server).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,36 +13,19 @@ import { performance } from 'node:perf_hooks';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Just enough of the `vscode` API for activate(): registrations and disposables. */
-function fakeVscode(): unknown {
+/** Just enough of the `vscode` API for activate(): registrations and disposables (plain JS, evaluated in a child process). */
+const FAKE_VSCODE = `(() => {
   const disposable = { dispose() {} };
   const event = () => disposable;
-  class EventEmitter {
-    event = event;
-    fire() {}
-    dispose() {}
-  }
+  class EventEmitter { constructor() { this.event = event; } fire() {} dispose() {} }
   return {
     EventEmitter,
     StatusBarAlignment: { Left: 1, Right: 2 },
-    window: {
-      createOutputChannel: () => ({ info() {}, warn() {}, error() {}, show() {}, dispose() {} }),
-      createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
-      onDidChangeActiveTextEditor: event,
-      activeTextEditor: undefined,
-      showInformationMessage: async () => undefined,
-    },
-    workspace: {
-      isTrusted: true,
-      workspaceFolders: [],
-      onDidChangeWorkspaceFolders: event,
-      onDidGrantWorkspaceTrust: event,
-      createFileSystemWatcher: () => ({ onDidChange: event, onDidCreate: event, onDidDelete: event, dispose() {} }),
-      getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
-    },
+    window: { createOutputChannel: () => ({ info() {}, warn() {}, error() {}, show() {}, dispose() {} }), createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }), onDidChangeActiveTextEditor: event, showInformationMessage: async () => undefined },
+    workspace: { isTrusted: true, workspaceFolders: [], onDidChangeWorkspaceFolders: event, onDidGrantWorkspaceTrust: event, createFileSystemWatcher: () => ({ onDidChange: event, onDidCreate: event, onDidDelete: event, dispose() {} }), getConfiguration: () => ({ get: (_k, d) => d }) },
     commands: { registerCommand: () => disposable, executeCommand: async () => undefined },
   };
-}
+})()`;
 
 /** Cold (nix print-dev-env) and cached resolution of a target's environment, on the no-input fixture flake. */
 async function benchResolve(stats: (s: number[]) => { median: number; p95: number }, f: (n: number) => string): Promise<{ rows: string[][]; verdicts: string[] }> {
@@ -82,26 +66,24 @@ async function benchResolve(stats: (s: number[]) => { median: number; p95: numbe
 export async function benchExtension(stats: (s: number[]) => { median: number; p95: number }): Promise<{ rows: string[][]; verdicts: string[] }> {
   const bundle = path.join(ROOT, 'dist', 'extension.js');
   const size = fs.statSync(bundle).size;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Module = require('node:module') as { _load: (req: string, ...rest: unknown[]) => unknown };
-  const original = Module._load;
-  const fake = fakeVscode();
-  Module._load = function (req: string, ...rest: unknown[]) {
-    return req === 'vscode' ? fake : original.call(this, req, ...rest);
-  };
-  const samples: number[] = [];
-  try {
+  // In a child process: the deferred part of activation (workspace model, language client) must not run in this one.
+  const script = `
+    const Module = require('node:module');
+    const fake = ${FAKE_VSCODE};
+    const original = Module._load;
+    Module._load = function (req, ...rest) { return req === 'vscode' ? fake : original.call(this, req, ...rest); };
+    const samples = [];
     for (let i = 0; i < 20; i++) {
-      delete require.cache[require.resolve(bundle)];
+      delete require.cache[require.resolve(${JSON.stringify(bundle)})];
       const t = performance.now();
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const ext = require(bundle) as { activate(ctx: unknown): unknown };
+      const ext = require(${JSON.stringify(bundle)});
       ext.activate({ subscriptions: [], workspaceState: { get: () => undefined, update: async () => undefined } });
       samples.push(performance.now() - t);
     }
-  } finally {
-    Module._load = original;
-  }
+    process.stdout.write(JSON.stringify(samples));
+    process.exit(0);
+  `;
+  const samples = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as number[];
   const act = stats(samples.slice(2));
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
