@@ -180,6 +180,8 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     for (const f of ['environment.yml', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'setup.cfg']) open(c, root, f);
     const env = await c.diagnosticsFor(uriOf(root, 'environment.yml'), (d) => d.some((x: any) => /include-missing/.test(x.code)));
     assert.equal(env.find((x: any) => /include-missing/.test(x.code)).range.start.line, 5);
+    const condaHover = await c.request('textDocument/hover', { textDocument: { uri: uriOf(root, 'environment.yml') }, position: { line: 2, character: 5 } });
+    assert.match(condaHover.contents.value, /^\*\*numpy\*\* → \*\*Nix\*\* on cpu and cuda[\s\S]*also declared in: requirements\.txt:1/);
     const reqs = await c.diagnosticsFor(uriOf(root, 'requirements.txt'), (d) => d.some((x: any) => x.code === 'seam/native-not-in-nixpkgs'));
     assert.ok(reqs.some((x: any) => x.code === 'seam/contradicting-pins' || x.code === 'seam/duplicate'), JSON.stringify(reqs));
     for (const f of ['pyproject.toml', 'Pipfile', 'setup.cfg']) {
