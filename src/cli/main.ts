@@ -26,11 +26,13 @@ Commands:
                                Decide, for every package and target, whether Nix or uv installs
                                it, and why; the interpreter and the CUDA version.
   explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
-  convert [DIR] [--dry-run] [--force]
+  convert [DIR] [--dry-run] [--force] [--update-pyproject]
                                Write flake.nix (cpu and cuda shells), seam.toml (once), the uv
                                project, .gitignore lines and seam-plan.txt, all or nothing.
                                --dry-run prints the diff; --force replaces files Seam did not
-                               write (a copy goes to .seam/backup/). Manifests are never touched.
+                               write (a copy goes to .seam/backup/). Manifests are never touched,
+                               except with --update-pyproject: Seam's constraint block in your
+                               pyproject.toml's [tool.uv] (with a backup).
   check [DIR] [--json]         Check uv.lock (and .venv) against the flake: uv installs nothing
                                Nix provides, and uv.lock has Nix's versions. Exit 1 on a violation.
   index refresh [DIR] [--nixpkgs REF]

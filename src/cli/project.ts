@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import type { Problem } from '../core/errors';
+import { type Problem, SeamError } from '../core/errors';
 import { convertProject } from '../core/generate/convert';
 import { applyWrites, diffWrite, planWrites } from '../core/generate/write';
 import { mergeRefresh, refreshExpression, refreshNames, type RefreshResult } from '../core/knowledge/refresh';
@@ -48,10 +48,12 @@ function nixParse(stagedPath: string): void {
 export function convert(args: string[], io: ProjectIo): number {
   let dryRun = false;
   let force = false;
+  let updatePyproject = false;
   const positional: string[] = [];
   for (const a of args) {
     if (a === '--dry-run' || a === '-n') dryRun = true;
     else if (a === '--force') force = true;
+    else if (a === '--update-pyproject') updatePyproject = true;
     else if (a.startsWith('-')) {
       io.err(`seam convert: unknown option '${a}'\n`);
       return 2;
@@ -69,7 +71,22 @@ export function convert(args: string[], io: ProjectIo): number {
     io.err('seam convert: nothing written; fix the errors above first\n');
     return 1;
   }
-  const conversion = convertProject({ root, model: project.model, config: project.config, userPyproject: project.userPyproject, knowledge: project.knowledge, seamVersion: io.version });
+  let pyprojectText: string | undefined;
+  if (updatePyproject) {
+    if (!project.userPyproject) {
+      io.err('seam convert: --update-pyproject edits your own pyproject.toml, and this project has none (Seam writes its own)\n');
+      return 2;
+    }
+    pyprojectText = fs.readFileSync(nodePath.join(root, 'pyproject.toml'), 'utf8');
+  }
+  let conversion: ReturnType<typeof convertProject>;
+  try {
+    conversion = convertProject({ root, model: project.model, config: project.config, userPyproject: project.userPyproject, knowledge: project.knowledge, seamVersion: io.version, updatePyproject: pyprojectText });
+  } catch (e) {
+    if (!(e instanceof SeamError)) throw e;
+    io.err(`pyproject.toml:${e.line ?? 1}: error: ${e.message}\nseam convert: nothing written\n`);
+    return 1;
+  }
   const planErrors = conversion.plan.problems.filter((p) => p.severity === 'error');
   for (const p of conversion.plan.problems) if (p.severity !== 'info') io.err(`${where(root, p)}\n`);
   if (planErrors.length) {
@@ -100,7 +117,7 @@ export function convert(args: string[], io: ProjectIo): number {
   const count = (o: string) => conversion.plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   io.out(`${lines.join('\n')}\n`);
   io.out(`${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}, CUDA ${conversion.plan.cuda.version} for the cuda shell. Why: seam-plan.txt\n`);
-  if (conversion.proposal) io.out('Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix.\n');
+  if (conversion.proposal && !updatePyproject) io.out('Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix (or run with --update-pyproject).\n');
   io.out(`Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`);
   io.out('The CUDA binary cache in flake.nix is used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts it.\n');
   return 0;

@@ -87,6 +87,23 @@ describe('seam convert (as a process)', function () {
       assert.deepEqual(bytes(root, manifests), original, args.join(' '));
     }
   });
+  it('--update-pyproject adds Seam\'s constraint block to the team\'s pyproject.toml, with a backup and a diff', () => {
+    const root = copyExample();
+    const original = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
+    const dry = seam(['convert', '--dry-run', '--update-pyproject'], root);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, /^\+\+\+ b\/pyproject\.toml\n[\s\S]*^\+constraint-dependencies = \[$/m);
+    assert.equal(fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8'), original);
+    const r = seam(['convert', '--update-pyproject'], root);
+    assert.equal(r.code, 0, r.err);
+    const edited = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
+    assert.match(edited, /^\[tool\.uv\]\n# >>> seam: Nix pins these[\s\S]*"torch==2\.2\.1",/m);
+    assert.equal(fs.readFileSync(path.join(root, '.seam', 'backup', 'pyproject.toml'), 'utf8'), original);
+    assert.equal(edited.replace(/\n\[tool\.uv\]\n# >>> seam[\s\S]*?# <<< seam\n/, ''), original.replace(/\n$/, '\n'));
+    const again = seam(['convert', '--update-pyproject'], root);
+    assert.match(again.out, /unchanged pyproject\.toml/);
+    assert.equal(seam(['convert', '--update-pyproject'], tree({ 'requirements.txt': 'torch\n' })).code, 2);
+  });
   it('seam plan and seam explain follow the folder\'s seam.toml too', () => {
     const root = tree({ 'requirements.txt': 'torch>=2\n', 'seam.toml': '[overrides]\ntorch = { owner = "uv" }\n' });
     assert.match(seam(['plan'], root).out, /^torch +uv +uv /m);

@@ -12,6 +12,7 @@ import { formatPlan } from '../plan/report';
 import type { Plan } from '../plan/types';
 import { generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
+import { withUvConstraints } from './pyprojectEdit';
 import * as fs from 'node:fs';
 import { findManifests } from '../manifests/index';
 import { type GeneratedFile, ownership } from './write';
@@ -39,6 +40,8 @@ export interface ConvertInput {
   userPyproject: boolean;
   knowledge?: Knowledge;
   seamVersion: string;
+  /** The team's pyproject.toml text, to add Seam's constraint block to (`--update-pyproject`). */
+  updatePyproject?: string;
 }
 
 export interface Conversion {
@@ -65,7 +68,10 @@ export function convertProject(input: ConvertInput): Conversion {
   files.push({ path: 'flake.nix', mode: 'generated', content: generateFlake({ plan, config, knowledge, name, sources, seamVersion: input.seamVersion }) });
   files.push({ path: SEAM_TOML, mode: 'once', content: writeSeamToml(config, { python: plan.python, cuda: plan.cuda }) });
   let proposal: string[] | null = null;
-  if (input.userPyproject) proposal = toolUvLines(uv, plan.python.version);
+  if (input.userPyproject) {
+    proposal = toolUvLines(uv, plan.python.version);
+    if (input.updatePyproject !== undefined) files.push({ path: 'pyproject.toml', mode: 'edit', content: withUvConstraints(input.updatePyproject, uv.constraints) });
+  }
   else files.push({ path: 'pyproject.toml', mode: 'generated', content: generatePyproject(plan, uv, name, sources, input.seamVersion) });
   files.push({ path: '.gitignore', mode: 'block', content: '.venv/\n.seam/\n.seam-write-*/\nresult\n' });
   const report = [
@@ -74,8 +80,10 @@ export function convertProject(input: ConvertInput): Conversion {
     formatPlan({ ...plan, problems: [...model.manifests.flatMap((m) => m.problems), ...plan.problems] }, rel).trimEnd(),
   ];
   if (uv.warnings.length) report.push('', 'uv project', ...uv.warnings.map((w) => `  ${w}`));
-  if (proposal) {
-    report.push('', 'Your pyproject.toml is yours, so Seam did not change it. For uv.lock to record Nix\'s versions,', 'add these lines to it (uv reads constraint-dependencies only from the root pyproject.toml):', '');
+  if (proposal && input.updatePyproject !== undefined) {
+    report.push('', "Your pyproject.toml has Seam's [tool.uv] constraint-dependencies block (seam convert --update-pyproject); nothing else in it was changed.");
+  } else if (proposal) {
+    report.push('', 'Your pyproject.toml is yours, so Seam did not change it. For uv.lock to record Nix\'s versions,', 'add these lines to it (uv reads constraint-dependencies only from the root pyproject.toml),', 'or run `seam convert --update-pyproject` to have Seam add them as a marked block:', '');
     report.push(...proposal.map((l) => (l ? `    ${l}` : '')));
   }
   files.push({ path: PLAN_REPORT, mode: 'generated', content: `${report.join('\n')}\n` });

@@ -14,8 +14,8 @@ import * as nodePath from 'node:path';
 
 export type Ownership = 'seam' | 'edited' | 'user' | 'missing';
 
-/** How a generated file may land: replace a Seam file, write once (seam.toml), or add a marked block. */
-export type WriteMode = 'generated' | 'once' | 'block';
+/** How a generated file may land: replace a Seam file, write once (seam.toml), add a marked block, or (asked for explicitly) edit a user's file, keeping a copy. */
+export type WriteMode = 'generated' | 'once' | 'block' | 'edit';
 
 export interface GeneratedFile {
   /** Relative to the project root, with `/`. */
@@ -85,6 +85,10 @@ export function planWrites(root: string, files: GeneratedFile[], force: boolean)
     if (f.mode === 'block') {
       const after = withBlock(before, f.content);
       return { path: f.path, action: before === null ? 'create' : after === before ? 'unchanged' : 'replace', before, after, backup: false };
+    }
+    if (f.mode === 'edit') {
+      if (before === f.content) return { path: f.path, action: 'unchanged', before, after: f.content, backup: false };
+      return { path: f.path, action: 'replace', note: "your file: only Seam's marked block changes; the old one is in .seam/backup/", before, after: f.content, backup: true };
     }
     if (f.mode === 'once') {
       if (before !== null) return { path: f.path, action: 'keep', note: 'yours now: Seam reads it and leaves it as it is', before, after: before, backup: false };
