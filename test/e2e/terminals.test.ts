@@ -83,8 +83,8 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
     for (const e of editors) e.stop();
   });
 
-  async function open(folder: string, trusted: boolean): Promise<{ page: Page; editor: Editor }> {
-    const editor = await startEditor(tools!, vsix, folder, trusted, { 'terminal.integrated.defaultProfile.linux': 'bash', 'terminal.integrated.shellIntegration.enabled': false });
+  async function open(folder: string, trusted: boolean, settings: Record<string, unknown> = {}): Promise<{ page: Page; editor: Editor }> {
+    const editor = await startEditor(tools!, vsix, folder, trusted, { 'terminal.integrated.defaultProfile.linux': 'bash', 'terminal.integrated.shellIntegration.enabled': false, ...settings });
     editors.push(editor);
     const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
     pages.push(page);
@@ -122,6 +122,14 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
 
     assert.equal(await terminalPrints(page, 'SECOND'), 'cuda gpu env-flake');
     await shot(page, '13-terminal-cuda');
+  });
+
+  it('with seam.enable off, terminals get nothing from Seam', async () => {
+    const ws = project();
+    const { page } = await open(ws, true, { 'seam.enable': false });
+    await page.locator('[id="seam-dev.seam.seam.target"]').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(2_000);
+    assert.equal(await terminalPrints(page, 'OFF'), '  ');
   });
 
   it('an untrusted workspace runs no nix and injects nothing', async () => {
