@@ -81,6 +81,9 @@ export async function convertCommand(ws: SeamWorkspace, log: vscode.LogOutputCha
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Seam: converting ${state.folder.name}`, cancellable: true }, async (progress, token) => {
       const todo = prepared.writes.filter((w) => w.action === 'create' || w.action === 'replace');
+      // Let a cancel that arrived while planning land before anything is staged.
+      await new Promise((r) => setTimeout(r, 0));
+      if (token.isCancellationRequested) throw new Cancelled();
       applyWrites(project.root, prepared.writes, {
         check: (path, staged) => {
           if (path !== 'flake.nix') return;
