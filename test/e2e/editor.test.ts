@@ -10,8 +10,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { type Editor, openPalette, packageVsix, palette, ROOT, shot, startEditor, toast, type Toolchain, toolchain } from './harness';
+import type { Frame, Page } from 'playwright-core';
+import { type Editor, openPalette, palette, ROOT, shot, toast, useEditors } from './harness';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'ml-project');
 const TIMINGS = path.join(ROOT, 'test-results', 'e2e-timings.json');
@@ -52,48 +52,17 @@ function digest(dir: string): string {
 
 describe('the extension in a real VS Code (code-server)', function () {
   this.timeout(600_000);
-  let tools: Toolchain | null = null;
-  let vsix = '';
-  let browser: Browser | null = null;
-  const editors: Editor[] = [];
-
-  before(async function () {
-    if (process.env.SEAM_E2E === '0') {
-      console.log('      SKIPPED (SEAM_E2E=0)');
-      this.skip();
-    }
-    const found = toolchain();
-    if (!found.tools) {
-      console.log(`      SKIPPED (${found.reason})`);
-      this.skip();
-    }
-    tools = found.tools;
-    vsix = packageVsix();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
-  });
-  after(async () => {
-    await browser?.close();
-    for (const e of editors) e.stop();
-  });
-
-  const pages: Page[] = [];
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') for (const [i, p] of pages.entries()) await shot(p, `failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}-${i}`).catch(() => undefined);
-  });
+  const session = useEditors('editor');
+  let lastEditor: Editor | null = null;
 
   async function open(folder: string, trusted: boolean): Promise<Page> {
-    const editor = await startEditor(tools!, vsix, folder, trusted);
-    editors.push(editor);
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-    pages.push(page);
-    await page.goto(editor.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const { page, editor } = await session.open(folder, trusted);
+    lastEditor = editor;
     return page;
   }
 
   it('a .vsix that code-server installs', () => {
-    assert.ok(fs.statSync(vsix).size > 10_000);
+    assert.ok(fs.statSync(session.vsix).size > 10_000);
   });
 
   it('trusted: the notification, the walkthrough, Convert from the palette, the plan view', async () => {
@@ -160,7 +129,7 @@ describe('the extension in a real VS Code (code-server)', function () {
     await page.locator('.tabs-container .tab', { hasText: /Preview/ }).first().waitFor({ timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 1_000)); // let the preview paint
     await shot(page, '07-check-setup');
-    timings.activateMs = activationFromLog(editors[editors.length - 1]);
+    timings.activateMs = activationFromLog(lastEditor!);
     fs.mkdirSync(path.dirname(TIMINGS), { recursive: true });
     fs.writeFileSync(TIMINGS, `${JSON.stringify({ ...timings, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`);
   });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -129,3 +129,59 @@ export async function palette(page: Page, command: string): Promise<void> {
 
 export const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
 
+
+export interface EditorSession {
+  /** The .vsix every editor of this suite installs. */
+  readonly vsix: string;
+  /** Starts code-server on `folder` and opens it in a browser page, waiting for the workbench. */
+  open(folder: string, trusted: boolean, settings?: Record<string, unknown>): Promise<{ page: Page; editor: Editor }>;
+}
+
+/**
+ * The hooks every editor suite needs, registered in the calling `describe`: the toolchain (or a
+ * SKIPPED line and a skip), the .vsix, one chromium; screenshots of every page when a test fails;
+ * everything stopped at the end.
+ */
+export function useEditors(name: string, baseSettings: Record<string, unknown> = {}): EditorSession {
+  let tools: Toolchain | null = null;
+  let vsix = '';
+  let browser: Browser | null = null;
+  const editors: Editor[] = [];
+  const pages: Page[] = [];
+  before(async function () {
+    if (process.env.SEAM_E2E === '0') {
+      console.log('      SKIPPED (SEAM_E2E=0)');
+      this.skip();
+    }
+    const found = toolchain();
+    if (!found.tools) {
+      console.log(`      SKIPPED (${found.reason})`);
+      this.skip();
+    }
+    tools = found.tools;
+    vsix = packageVsix();
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') for (const [i, p] of pages.entries()) await shot(p, `failed-${name}-${i}`).catch(() => undefined);
+  });
+  after(async () => {
+    await browser?.close();
+    for (const e of editors) e.stop();
+  });
+  return {
+    get vsix() {
+      return vsix;
+    },
+    async open(folder, trusted, settings = {}) {
+      const editor = await startEditor(tools!, vsix, folder, trusted, { ...baseSettings, ...settings });
+      editors.push(editor);
+      const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+      pages.push(page);
+      await page.goto(editor.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      return { page, editor };
+    },
+  };
+}

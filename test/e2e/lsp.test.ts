@@ -6,49 +6,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { type Editor, openPalette, packageVsix, shot, startEditor, type Toolchain, toolchain } from './harness';
+import { openPalette, shot, useEditors } from './harness';
 
 describe('the language server in a real VS Code (code-server)', function () {
   this.timeout(600_000);
-  let tools: Toolchain | null = null;
-  let vsix = '';
-  let browser: Browser | null = null;
-  const editors: Editor[] = [];
-  let page: Page | null = null;
-
-  before(async function () {
-    if (process.env.SEAM_E2E === '0') {
-      console.log('      SKIPPED (SEAM_E2E=0)');
-      this.skip();
-    }
-    const found = toolchain();
-    if (!found.tools) {
-      console.log(`      SKIPPED (${found.reason})`);
-      this.skip();
-    }
-    tools = found.tools;
-    vsix = packageVsix();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(page, 'failed-lsp').catch(() => undefined);
-  });
-  after(async () => {
-    await browser?.close();
-    for (const e of editors) e.stop();
-  });
+  const session = useEditors('lsp', { 'seam.offerConversion': false, 'editor.hover.delay': 100 });
 
   it('a >== typo: squiggle, hover, quick fix', async () => {
     const ws = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-lsp-')), 'train');
     fs.mkdirSync(ws);
     fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy>=1.26\ntorch>==2.2\ntransformers>=4.38\n');
-    const editor = await startEditor(tools!, vsix, ws, true, { 'seam.offerConversion': false, 'editor.hover.delay': 100 });
-    editors.push(editor);
-    page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(editor.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const { page } = await session.open(ws, true);
     await openPalette(page, 'requirements.txt');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'requirements.txt' }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { sign } from '../../src/core/generate/write';
-import { type Editor, openPalette, packageVsix, palette, ROOT, shot, startEditor, type Toolchain, toolchain } from './harness';
+import { openPalette, palette, ROOT, shot, useEditors } from './harness';
 
 const FLAKE = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'env-flake', 'flake.nix'), 'utf8');
 
@@ -54,48 +54,11 @@ async function terminalPrints(page: Page, marker: string): Promise<string> {
 
 describe('targets and terminals in a real VS Code (code-server)', function () {
   this.timeout(600_000);
-  let tools: Toolchain | null = null;
-  let vsix = '';
-  let browser: Browser | null = null;
-  const editors: Editor[] = [];
-  const pages: Page[] = [];
-
-  before(async function () {
-    if (process.env.SEAM_E2E === '0') {
-      console.log('      SKIPPED (SEAM_E2E=0)');
-      this.skip();
-    }
-    const found = toolchain();
-    if (!found.tools) {
-      console.log(`      SKIPPED (${found.reason})`);
-      this.skip();
-    }
-    tools = found.tools;
-    vsix = packageVsix();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') for (const [i, p] of pages.entries()) await shot(p, `failed-terminals-${i}`).catch(() => undefined);
-  });
-  after(async () => {
-    await browser?.close();
-    for (const e of editors) e.stop();
-  });
-
-  async function open(folder: string, trusted: boolean, settings: Record<string, unknown> = {}): Promise<{ page: Page; editor: Editor }> {
-    const editor = await startEditor(tools!, vsix, folder, trusted, { 'terminal.integrated.defaultProfile.linux': 'bash', 'terminal.integrated.shellIntegration.enabled': false, ...settings });
-    editors.push(editor);
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-    pages.push(page);
-    await page.goto(editor.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    return { page, editor };
-  }
+  const session = useEditors('terminals', { 'terminal.integrated.defaultProfile.linux': 'bash', 'terminal.integrated.shellIntegration.enabled': false });
 
   it('the status bar shows the target; terminals open inside it; the quick pick switches it', async () => {
     const ws = project();
-    const { page } = await open(ws, true);
+    const { page } = await session.open(ws, true);
     const status = page.locator('[id="seam-dev.seam.seam.target"]');
     await status.filter({ hasText: 'cpu · ready' }).waitFor({ timeout: 60_000 });
     await status.hover();
@@ -126,7 +89,7 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
 
   it('with seam.enable off, terminals get nothing from Seam', async () => {
     const ws = project();
-    const { page } = await open(ws, true, { 'seam.enable': false });
+    const { page } = await session.open(ws, true, { 'seam.enable': false });
     await page.locator('[id="seam-dev.seam.seam.target"]').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(2_000);
     assert.equal(await terminalPrints(page, 'OFF'), '  ');
@@ -134,7 +97,7 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
 
   it('an untrusted workspace runs no nix and injects nothing', async () => {
     const ws = project();
-    const { page, editor } = await open(ws, false);
+    const { page, editor } = await session.open(ws, false);
     const status = page.locator('[id="seam-dev.seam.seam.target"]');
     await status.filter({ hasText: 'Seam' }).waitFor({ timeout: 60_000 });
     assert.match(await status.innerText(), /^\s*Seam$/);
