@@ -8,8 +8,9 @@ import { probeSetup } from '../core/env/probe';
 import { ResolveError, resolveEnv } from '../core/env/resolve';
 import { evaluateSetup } from '../core/env/setup';
 import { planProject } from '../core/plan/planner';
-import { TARGETS, type Target } from '../core/plan/types';
+import type { Target } from '../core/plan/types';
 import { loadProject } from '../core/project';
+import { parseFlags, rootFrom } from './args';
 import type { ProjectIo } from './project';
 
 interface Args {
@@ -19,35 +20,11 @@ interface Args {
 }
 
 function parse(command: string, args: string[], io: ProjectIo, needTarget: boolean): Args | number {
-  let json = false;
-  let target: Target | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') json = true;
-    else if (a === '--target' || a.startsWith('--target=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (!TARGETS.includes(v as Target)) {
-        io.err(`seam ${command}: --target takes ${TARGETS.join(' or ')}${v ? `, not '${v}'` : ''}\n`);
-        return 2;
-      }
-      target = v as Target;
-    } else if (a.startsWith('-')) {
-      io.err(`seam ${command}: unknown option '${a}'\n`);
-      return 2;
-    } else positional.push(a);
-  }
-  if (positional.length > 1) {
-    io.err(`seam ${command}: takes one project folder\n`);
-    return 2;
-  }
-  const root = nodePath.resolve(io.cwd, positional[0] ?? '.');
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    io.err(`seam ${command}: ${positional[0] ?? '.'}: not a folder\n`);
-    return 2;
-  }
-  if (needTarget && !target) target = 'cpu';
-  return { json, target, root };
+  const flags = parseFlags(command, args, io, { json: true, target: true });
+  if (typeof flags === 'number') return flags;
+  const root = rootFrom(command, flags.positional, io);
+  if (typeof root === 'number') return root;
+  return { json: flags.json, target: flags.target ?? (needTarget ? 'cpu' : undefined), root };
 }
 
 const nixOf = (io: ProjectIo) => io.env.SEAM_NIX ?? 'nix';

@@ -6,8 +6,9 @@ import { emptyManifest } from '../core/model/manifest';
 import { normalizeName } from '../core/model/names';
 import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
-import { TARGETS, type Target } from '../core/plan/types';
+import { TARGETS } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
+import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
 import { check, convert, index, loadProject } from './project';
 import type { SeamConfig } from '../core/config/seamToml';
@@ -96,33 +97,8 @@ export function run(argv: string[], io: Io): number | Promise<number> {
   return 2;
 }
 
-interface Parsed {
-  json: boolean;
-  target?: Target;
-  positional: string[];
-}
-
-function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean): Parsed | number {
-  const parsed: Parsed = { json: false, positional: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') parsed.json = true;
-    else if (a === '-h' || a === '--help') {
-      io.out(USAGE);
-      return 0;
-    } else if (allowTarget && (a === '--target' || a.startsWith('--target='))) {
-      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (!TARGETS.includes(value as Target)) {
-        io.err(`seam ${command}: --target takes ${TARGETS.join(' or ')}${value ? `, not '${value}'` : ''}\n`);
-        return 2;
-      }
-      parsed.target = value as Target;
-    } else if (a.startsWith('-') && a !== '-') {
-      io.err(`seam ${command}: unknown option '${a}'\n`);
-      return 2;
-    } else parsed.positional.push(a);
-  }
-  return parsed;
+function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean): Flags | number {
+  return parseFlags(command, args, io, { json: true, target: allowTarget, help: USAGE });
 }
 
 /** Reads the manifests under PATHs (default: the current folder); a number is an exit code. */

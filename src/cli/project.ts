@@ -5,6 +5,7 @@ import * as nodePath from 'node:path';
 import { type Problem, SeamError } from '../core/errors';
 import { convertProject } from '../core/generate/convert';
 import { applyWrites, diffWrite, planWrites } from '../core/generate/write';
+import { parseFlags, rootFrom } from './args';
 import { mergeRefresh, refreshExpression, refreshNames, type RefreshResult } from '../core/knowledge/refresh';
 import { checkProject, INDEX_PATH, loadProject } from '../core/project';
 import { TARGETS } from '../core/plan/types';
@@ -17,19 +18,6 @@ export interface ProjectIo {
   cwd: string;
   env: Record<string, string | undefined>;
   version: string;
-}
-
-function rootFrom(command: string, positional: string[], io: ProjectIo): string | number {
-  if (positional.length > 1) {
-    io.err(`seam ${command}: takes one project folder\n`);
-    return 2;
-  }
-  const root = nodePath.resolve(io.cwd, positional[0] ?? '.');
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    io.err(`seam ${command}: ${positional[0] ?? '.'}: not a folder\n`);
-    return 2;
-  }
-  return root;
 }
 
 const where = (root: string, p: Problem) => `${nodePath.relative(root, p.path) || p.path}:${p.line}:${p.column}: ${p.severity}: ${p.message}`;
@@ -46,20 +34,10 @@ function nixParse(stagedPath: string): void {
 }
 
 export function convert(args: string[], io: ProjectIo): number {
-  let dryRun = false;
-  let force = false;
-  let updatePyproject = false;
-  const positional: string[] = [];
-  for (const a of args) {
-    if (a === '--dry-run' || a === '-n') dryRun = true;
-    else if (a === '--force') force = true;
-    else if (a === '--update-pyproject') updatePyproject = true;
-    else if (a.startsWith('-')) {
-      io.err(`seam convert: unknown option '${a}'\n`);
-      return 2;
-    } else positional.push(a);
-  }
-  const root = rootFrom('convert', positional, io);
+  const flags = parseFlags('convert', args, io, { switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' } });
+  if (typeof flags === 'number') return flags;
+  const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
+  const root = rootFrom('convert', flags.positional, io);
   if (typeof root === 'number') return root;
   const project = loadProject(root, io.env);
   for (const p of project.problems) io.err(`${where(root, p)}\n`);
@@ -124,16 +102,10 @@ export function convert(args: string[], io: ProjectIo): number {
 }
 
 export function check(args: string[], io: ProjectIo): number {
-  let json = false;
-  const positional: string[] = [];
-  for (const a of args) {
-    if (a === '--json') json = true;
-    else if (a.startsWith('-')) {
-      io.err(`seam check: unknown option '${a}'\n`);
-      return 2;
-    } else positional.push(a);
-  }
-  const root = rootFrom('check', positional, io);
+  const flags = parseFlags('check', args, io, { json: true });
+  if (typeof flags === 'number') return flags;
+  const json = flags.json;
+  const root = rootFrom('check', flags.positional, io);
   if (typeof root === 'number') return root;
   const checked = checkProject(root, io.env);
   if (checked.kind === 'no-flake') {
@@ -164,17 +136,10 @@ export function index(args: string[], io: ProjectIo): number {
     io.err('seam index: the subcommand is refresh: seam index refresh [DIR] [--nixpkgs REF]\n');
     return 2;
   }
-  let ref: string | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--nixpkgs' || a.startsWith('--nixpkgs=')) ref = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
-    else if (a.startsWith('-')) {
-      io.err(`seam index refresh: unknown option '${a}'\n`);
-      return 2;
-    } else positional.push(a);
-  }
-  const root = rootFrom('index refresh', positional, io);
+  const flags = parseFlags('index refresh', rest, io, { values: ['--nixpkgs'] });
+  if (typeof flags === 'number') return flags;
+  let ref = flags.values['--nixpkgs'];
+  const root = rootFrom('index refresh', flags.positional, io);
   if (typeof root === 'number') return root;
   const project = loadProject(root, io.env);
   ref ??= project.config.nixpkgs;
