@@ -21,6 +21,18 @@ stage() { # name, command...
   log "$name"
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
 }
+# Adds a mocha run's counts (written by test/reporter.cjs) to the totals; a run that failed
+# without a failing test (a crash, a timeout) counts as one failure.
+add_counts() { # counts-file, exit status, name
+  if [[ -f $1 ]]; then
+    read -r p f s < <(node -e 'const c=require(process.argv[1]);console.log(c.passed,c.failed,c.skipped)' "$1")
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    (($2 != 0 && f == 0)) && failed=$((failed + 1))
+  else
+    echo "$3 did not finish"; failed=$((failed + 1))
+  fi
+  return 0
+}
 stage "build (esbuild bundles)" npm run --silent build
 stage "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
 
@@ -28,27 +40,13 @@ stage "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
 log "mocha: unit and CLI tests (with coverage of src/core)"
 SEAM_COUNTS_FILE=$out/mocha.json npx c8 --reporter=text-summary --reporter=text --include='src/core/**' \
   --report-dir "$out/coverage" timeout --kill-after=30 1800 npx mocha --no-color --reporter "$root/test/reporter.cjs"
-mocha_rc=$?
-if [[ -f $out/mocha.json ]]; then
-  read -r p f s < <(node -e 'const c=require(process.argv[1]);console.log(c.passed,c.failed,c.skipped)' "$out/mocha.json")
-  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-  ((mocha_rc != 0 && f == 0)) && failed=$((failed + 1))
-else
-  echo "mocha did not finish"; failed=$((failed + 1))
-fi
+add_counts "$out/mocha.json" $? mocha
 
 # 5. The extension in a real VS Code: code-server + chromium (installed by scripts/e2e-setup.sh,
 #    about 3 minutes from clean); its tests say SKIPPED (reason) when that cannot be installed.
 log "mocha: the extension in code-server (test/e2e)"
 SEAM_COUNTS_FILE=$out/e2e.json timeout --kill-after=30 1800 npx mocha --config test/e2e/.mocharc.json --no-color --reporter "$root/test/reporter.cjs"
-e2e_rc=$?
-if [[ -f $out/e2e.json ]]; then
-  read -r p f s < <(node -e 'const c=require(process.argv[1]);console.log(c.passed,c.failed,c.skipped)' "$out/e2e.json")
-  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-  ((e2e_rc != 0 && f == 0)) && failed=$((failed + 1))
-else
-  echo "e2e mocha did not finish"; failed=$((failed + 1))
-fi
+add_counts "$out/e2e.json" $? "e2e mocha"
 
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
