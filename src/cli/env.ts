@@ -7,9 +7,8 @@ import { detectMachine, recommendTarget } from '../core/env/gpu';
 import { probeSetup } from '../core/env/probe';
 import { ResolveError, resolveEnv } from '../core/env/resolve';
 import { evaluateSetup } from '../core/env/setup';
-import { planProject } from '../core/plan/planner';
 import type { Target } from '../core/plan/types';
-import { loadProject } from '../core/project';
+import { loadProject, projectCuda } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 import type { ProjectIo } from './project';
 
@@ -35,8 +34,7 @@ export async function doctor(args: string[], io: ProjectIo): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const probes = await probeSetup(nixOf(io), undefined, undefined, io.env as NodeJS.ProcessEnv);
   const project = loadProject(parsed.root, io.env);
-  const plan = project.model.manifests.length ? planProject(project.model, project.config, project.knowledge) : null;
-  const flakeCuda = plan?.cuda.version ?? project.knowledge.cuda.default.replace('_', '.');
+  const { cuda: flakeCuda } = projectCuda(project);
   const checks = evaluateSetup(probes, flakeCuda);
   const machine = detectMachine({ platform: probes.platform, query: probes.query ?? null, table: probes.table ?? null, procNvidia: probes.procNvidia, wsl: probes.wsl ?? false, nixos: probes.nixos ?? false, ldconfig: probes.ldconfig ?? null });
   const recommendation = recommendTarget(machine, flakeCuda);

@@ -63,6 +63,12 @@ export function loadProject(root: string, env: Record<string, string | undefined
 }
 
 
+/** The project's plan (null without manifests) and the CUDA version its cuda shell uses. */
+export function projectCuda(project: LoadedProject): { plan: ReturnType<typeof planProject> | null; cuda: string } {
+  const plan = project.model.manifests.length ? planProject(project.model, project.config, project.knowledge) : null;
+  return { plan, cuda: plan?.cuda.version ?? project.knowledge.cuda.default.replace('_', '.') };
+}
+
 export type CheckOutcome =
   | { kind: 'no-flake'; message: string }
   | { kind: 'no-lock'; message: string }

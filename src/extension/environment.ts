@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
 import { probeGpu } from '../core/env/probe';
 import { applyTo, cachedEnv, driverLibFolder, ResolveError, type ResolvedEnv, resolveEnv } from '../core/env/resolve';
-import { planProject } from '../core/plan/planner';
+import { projectCuda } from '../core/project';
 import type { Target } from '../core/plan/types';
 import { settings } from './config';
 import type { Details } from './models/status';
@@ -60,7 +60,7 @@ export class EnvController implements vscode.Disposable {
   }
 
   /** The GPU side of this machine (probed once per session, trusted workspaces only). */
-  private detect(): Promise<Machine> {
+  detect(): Promise<Machine> {
     return (this.machine ??= probeGpu().then(detectMachine));
   }
 
@@ -144,7 +144,7 @@ export class EnvController implements vscode.Disposable {
 
   private details(folder: vscode.WorkspaceFolder, machine: Machine | null, target: Target): Details {
     const project = this.ws.read(folder).project;
-    const plan = project.model.manifests.length ? planProject(project.model, project.config, project.knowledge) : null;
+    const { plan, cuda: flakeCuda } = projectCuda(project);
     const details: Details = {};
     if (plan) details.python = `${plan.python.version} (${plan.python.attr})`;
     const lock = (() => {
@@ -158,7 +158,6 @@ export class EnvController implements vscode.Disposable {
     if (machine) {
       details.gpu = machine.gpus.length ? [...new Set(machine.gpus.map((g) => g.name))].map((n) => `${machine.gpus.filter((g) => g.name === n).length}× ${n}`).join(', ') : machine.error ? `none (${machine.error})` : 'none found';
       if (machine.driver) details.driver = `${machine.driver}${machine.cudaCeiling ? ` (runs CUDA up to ${machine.cudaCeiling})` : ''}`;
-      const flakeCuda = plan?.cuda.version ?? project.knowledge.cuda.default.replace('_', '.');
       details.cuda = `${flakeCuda} in the flake`;
       const rec = recommendTarget(machine, flakeCuda);
       if (target === 'cpu') return details; // the cpu shell needs none of it; the tooltip just says what is here

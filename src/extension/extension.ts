@@ -22,7 +22,7 @@ const commands: Record<string, (c: Ctx) => unknown> = {
   'seam.showPlan': async (c) => (await import('./planPanel')).showPlan(c.ws, c.log),
   'seam.checkSetup': async (c) => (await import('./setup')).checkSetup(c.ws, c.log),
   'seam.checkContract': async (c) => (await import('./contract')).checkContractCommand(c.ws, c.log),
-  'seam.selectTarget': async (c) => (await import('./target')).selectTarget(c.ws),
+  'seam.selectTarget': async (c) => (await import('./target')).selectTarget(c.ws, c.env),
   'seam.openTerminal': async (c) => (await import('./target')).openTerminal(c.ws, c.env),
   'seam.showManifests': async (c) => (await import('./manifests')).showManifests(c.log),
   'seam.showLog': (c) => c.log.show(),

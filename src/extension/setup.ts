@@ -1,22 +1,11 @@
 /** "Check setup": is Nix installed, are flakes on, is there a GPU and a driver for the plan's CUDA. */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { probeSetup } from '../core/env/probe';
+import { runProcess } from '../core/env/resolve';
 import { evaluateSetup, type SetupCheck } from '../core/env/setup';
 import { planProject } from '../core/plan/planner';
 import { settings } from './config';
 import { requireTrust, type SeamWorkspace } from './workspace';
-
-/** Runs a probe: its output, or null when the program is not there. Cancel kills the child. */
-function probe(cmd: string, args: string[], signal: AbortSignal): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { signal, timeout: 20_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') resolve(null);
-      else if (err && signal.aborted) resolve(null);
-      else resolve(`${stdout}${stderr}`);
-    });
-  });
-}
 
 const WORD: Record<string, string> = { ok: 'ready', warning: 'works, with a caveat', missing: 'needs attention', info: 'note' };
 
@@ -37,14 +26,10 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
   const checks = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seam: checking this machine', cancellable: true }, async (_p, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
-    const [nixVersion, nixConfig, nvidiaSmi] = await Promise.all([
-      probe(nix, ['--version'], abort.signal),
-      probe(nix, ['--extra-experimental-features', 'nix-command', 'show-config'], abort.signal),
-      process.platform === 'linux' ? probe('nvidia-smi', [], abort.signal) : Promise.resolve(null),
-    ]);
-    const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : null);
+    // The same probes as `seam doctor`.
+    const probes = await probeSetup(nix, runProcess, abort.signal);
     const plan = planProject(state.project.model, state.project.config, state.project.knowledge);
-    return evaluateSetup({ platform: process.platform, nixVersion, nixConfig, nvidiaSmi, procNvidia: read('/proc/driver/nvidia/version'), openglDriver: fs.existsSync('/run/opengl-driver/lib') }, plan.cuda.version);
+    return evaluateSetup(probes, plan.cuda.version);
   });
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);
   const missing = checks.filter((c) => c.status === 'missing');

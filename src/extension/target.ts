@@ -1,8 +1,7 @@
 /** "Select target" (marking the recommended one and the hardware) and "Open terminal in environment". */
 import * as vscode from 'vscode';
-import { detectMachine, recommendTarget } from '../core/env/gpu';
-import { probeGpu } from '../core/env/probe';
-import { planProject } from '../core/plan/planner';
+import { recommendTarget } from '../core/env/gpu';
+import { projectCuda } from '../core/project';
 import { TARGETS, type Target } from '../core/plan/types';
 import type { EnvController } from './environment';
 import { requireTrust, type SeamWorkspace } from './workspace';
@@ -10,7 +9,7 @@ import { requireTrust, type SeamWorkspace } from './workspace';
 const DESCRIPTION: Record<Target, string> = { cpu: 'no CUDA; runs anywhere (serving, laptops, CI)', cuda: 'PyTorch/JAX built with CUDA, for NVIDIA GPUs on Linux' };
 const ICON: Record<Target, string> = { cpu: '$(server)', cuda: '$(chip)' };
 
-export async function selectTarget(ws: SeamWorkspace): Promise<Target | undefined> {
+export async function selectTarget(ws: SeamWorkspace, env: EnvController): Promise<Target | undefined> {
   const state = await ws.pick('Select target');
   if (!state) return undefined;
   const current = ws.target(state.folder);
@@ -19,9 +18,8 @@ export async function selectTarget(ws: SeamWorkspace): Promise<Target | undefine
   let hardware = '';
   if (vscode.workspace.isTrusted) {
     // Probing runs nvidia-smi: only in a trusted workspace.
-    const machine = detectMachine(await probeGpu());
-    const plan = state.project.model.manifests.length ? planProject(state.project.model, state.project.config, state.project.knowledge) : null;
-    const rec = recommendTarget(machine, plan?.cuda.version ?? state.project.knowledge.cuda.default.replace('_', '.'));
+    const machine = await env.detect();
+    const rec = recommendTarget(machine, projectCuda(state.project).cuda);
     recommended = rec.target;
     hardware = rec.warning ? `${rec.reason} — ${rec.warning}` : rec.reason;
   }
