@@ -10,7 +10,8 @@ import { TARGETS } from '../core/plan/types';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
-import { check, convert, index, loadProject } from './project';
+import { loadSettings } from '../core/project';
+import { check, convert, index } from './project';
 import type { SeamConfig } from '../core/config/seamToml';
 import type { Knowledge } from '../core/knowledge/index';
 import type { Problem } from '../core/errors';
@@ -123,8 +124,8 @@ function readPaths(command: string, paths: string[], io: Io): ProjectModel | num
 function settingsFor(paths: string[], io: Io): { config: SeamConfig; knowledge: Knowledge; problems: Problem[] } {
   const dir = nodePath.resolve(io.cwd, paths.length === 1 ? paths[0] : '.');
   const root = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? dir : nodePath.dirname(dir);
-  const p = loadProject(root, io.env);
-  return { config: p.config, knowledge: p.knowledge, problems: p.problems.filter((x) => x.path.startsWith(nodePath.join(root, '.seam')) || nodePath.basename(x.path) === 'seam.toml') };
+  const { config, knowledge, problems } = loadSettings(root); // the manifests themselves were read by readPaths
+  return { config, knowledge, problems };
 }
 
 function relativeTo(io: Io): (p: string) => string {

@@ -10,8 +10,6 @@ import { mergeRefresh, refreshExpression, refreshNames, type RefreshResult } fro
 import { checkProject, INDEX_PATH, loadProject } from '../core/project';
 import { TARGETS } from '../core/plan/types';
 
-export { loadProject } from '../core/project';
-
 export interface ProjectIo {
   out(s: string): void;
   err(s: string): void;

@@ -52,14 +52,20 @@ function readText(path: string): string | null {
 }
 
 /** Reads seam.toml and the manifests of the project at `root`; a generated pyproject.toml is Seam's output, not a manifest. */
-export function loadProject(root: string, env: Record<string, string | undefined>): LoadedProject {
+/** seam.toml and the knowledge of the project at `root`, without reading its manifests; the problems are seam.toml's and .seam/index.json's. */
+export function loadSettings(root: string): { config: SeamConfig; configExists: boolean; knowledge: Knowledge; problems: Problem[] } {
   const configPath = nodePath.join(root, SEAM_TOML);
   const configText = readText(configPath);
   const { config, problems } = configText === null ? { config: readSeamToml('', configPath).config, problems: [] } : readSeamToml(configText, configPath);
+  const knowledge = projectKnowledge(root, problems);
+  return { config, configExists: configText !== null, knowledge, problems };
+}
+
+export function loadProject(root: string, env: Record<string, string | undefined>): LoadedProject {
+  const { config, configExists, knowledge, problems } = loadSettings(root);
   const { files, userPyproject } = projectManifests(root);
   const model = readProject(files, { env });
-  const knowledge = projectKnowledge(root, problems);
-  return { root, config, configExists: configText !== null, model, problems: [...problems, ...model.manifests.flatMap((m) => m.problems)], userPyproject, knowledge };
+  return { root, config, configExists, model, problems: [...problems, ...model.manifests.flatMap((m) => m.problems)], userPyproject, knowledge };
 }
 
 
