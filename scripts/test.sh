@@ -42,8 +42,20 @@ SEAM_COUNTS_FILE=$out/mocha.json npx c8 --reporter=text-summary --reporter=text 
   --report-dir "$out/coverage" timeout --kill-after=30 1800 npx mocha --no-color --reporter "$root/test/reporter.cjs"
 add_counts "$out/mocha.json" $? mocha
 
-# 5. The extension in a real VS Code: code-server + chromium (installed by scripts/e2e-setup.sh,
-#    about 3 minutes from clean); its tests say SKIPPED (reason) when that cannot be installed.
+# 5. The extension in a real VS Code: code-server + chromium, installed by scripts/e2e-setup.sh
+#    (about 3 minutes from clean), here in this shell rather than inside `npx mocha`, retried.
+#    Outside CI its tests say SKIPPED (reason) when it cannot be installed; under CI=true that is
+#    a failure, so a run that skipped the editor tier is never green.
+log "the real-editor toolchain (scripts/e2e-setup.sh)"
+e2e_ok=0
+for attempt in 1 2 3; do
+  if bash scripts/e2e-setup.sh >"$out/e2e-setup.log" 2>&1; then e2e_ok=1; break; fi
+  echo "e2e-setup attempt $attempt failed: $(tail -n 3 "$out/e2e-setup.log" | tr '\n' ' ')"
+  sleep $((attempt * 10))
+done
+if ((e2e_ok)); then passed=$((passed + 1)); elif [[ ${CI:-} == true ]]; then
+  failed=$((failed + 1)); echo "FAILED: the real-editor toolchain could not be installed (CI=true needs the editor tier):"; tail -n 20 "$out/e2e-setup.log"
+else skipped=$((skipped + 1)); echo "SKIPPED (the real-editor toolchain could not be installed; see $out/e2e-setup.log)"; fi
 log "mocha: the extension in code-server (test/e2e)"
 SEAM_COUNTS_FILE=$out/e2e.json timeout --kill-after=30 1800 npx mocha --config test/e2e/.mocharc.json --no-color --reporter "$root/test/reporter.cjs"
 add_counts "$out/e2e.json" $? "e2e mocha"
