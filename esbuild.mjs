@@ -1,8 +1,17 @@
 // One bundle per entry point. `node esbuild.mjs [--watch]`.
 import * as esbuild from 'esbuild';
 
-const pkg = JSON.parse(await (await import("node:fs/promises")).readFile("package.json", "utf8"));
-const common = { define: { SEAM_VERSION: JSON.stringify(pkg.version) }, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, minify: true, logLevel: 'warning' };
+const pkg = JSON.parse(await (await import('node:fs/promises')).readFile('package.json', 'utf8'));
+const common = {
+  define: { SEAM_VERSION: JSON.stringify(pkg.version) },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minify: true,
+  logLevel: 'warning',
+};
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },

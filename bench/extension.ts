@@ -28,10 +28,24 @@ const FAKE_VSCODE = `(() => {
 })()`;
 
 /** Cold (nix print-dev-env) and cached resolution of a target's environment, on the no-input fixture flake. */
-async function benchResolve(stats: (s: number[]) => { median: number; p95: number }, f: (n: number) => string): Promise<{ rows: string[][]; verdicts: string[] }> {
+async function benchResolve(
+  stats: (s: number[]) => { median: number; p95: number },
+  f: (n: number) => string,
+): Promise<{ rows: string[][]; verdicts: string[] }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { resolveEnv, cachedEnv, applyTo } = require(path.join(ROOT, 'src', 'core', 'env', 'resolve.ts')) as typeof import('../src/core/env/resolve');
-  const env = { ...process.env, NIX_CONFIG: ['experimental-features = nix-command flakes', 'substituters =', 'flake-registry =', 'build-users-group =', 'sandbox = false'].join('\n') };
+  const { resolveEnv, cachedEnv, applyTo } = require(
+    path.join(ROOT, 'src', 'core', 'env', 'resolve.ts'),
+  ) as typeof import('../src/core/env/resolve');
+  const env = {
+    ...process.env,
+    NIX_CONFIG: [
+      'experimental-features = nix-command flakes',
+      'substituters =',
+      'flake-registry =',
+      'build-users-group =',
+      'sandbox = false',
+    ].join('\n'),
+  };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-bench-env-'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'env-flake', 'flake.nix'), path.join(root, 'flake.nix'));
   const cacheDir = path.join(root, '.cache');
@@ -59,11 +73,15 @@ async function benchResolve(stats: (s: number[]) => { median: number; p95: numbe
       ['Resolve a target, cold (`nix print-dev-env --json`, real nix 2.8)', 'test/fixtures/env-flake (no inputs)', f(c.median), f(c.p95)],
       ['Apply a target from the cache (key check + read + environment)', 'the same', f(w.median), f(w.p95)],
     ],
-    verdicts: [`- Cached apply ${f(w.median)} (target: under 20 ms): ${w.median < 20 ? 'met' : 'NOT met'}; cold resolution ${f(c.median)} on this fixture (a real nixpkgs flake evaluates for seconds the first time, which is what the cache saves).`],
+    verdicts: [
+      `- Cached apply ${f(w.median)} (target: under 20 ms): ${w.median < 20 ? 'met' : 'NOT met'}; cold resolution ${f(c.median)} on this fixture (a real nixpkgs flake evaluates for seconds the first time, which is what the cache saves).`,
+    ],
   };
 }
 
-export async function benchExtension(stats: (s: number[]) => { median: number; p95: number }): Promise<{ rows: string[][]; verdicts: string[] }> {
+export async function benchExtension(
+  stats: (s: number[]) => { median: number; p95: number },
+): Promise<{ rows: string[][]; verdicts: string[] }> {
   const bundle = path.join(ROOT, 'dist', 'extension.js');
   const size = fs.statSync(bundle).size;
   // In a child process: the deferred part of activation (workspace model, language client) must not run in this one.
@@ -104,17 +122,40 @@ export async function benchExtension(stats: (s: number[]) => { median: number; p
   const rows = [
     ['`dist/extension.js` bundle', 'minified, one file', `${(size / 1024).toFixed(0)} KB`, ''],
     ['`require` + `activate()` (stand-in `vscode` module, outside an editor)', 'dist/extension.js', f(act.median), f(act.p95)],
-    ['Convert to reproducible env, in-process (read, plan, generate, write)', 'examples/ml-project (a fresh copy each run)', f(conv.median), f(conv.p95)],
+    [
+      'Convert to reproducible env, in-process (read, plan, generate, write)',
+      'examples/ml-project (a fresh copy each run)',
+      f(conv.median),
+      f(conv.p95),
+    ],
   ];
   const e2eFile = path.join(ROOT, 'test-results', 'e2e-timings.json');
   let real: { commandToWrittenMs?: number; activateMs?: number; terminalMs?: number; editor?: string; at?: string } | null = null;
   if (fs.existsSync(e2eFile)) real = JSON.parse(fs.readFileSync(e2eFile, 'utf8'));
-  if (real?.activateMs != null) rows.push([`\`activate()\` in ${real.editor} (from the Seam log, last e2e run ${real.at?.slice(0, 10)})`, 'examples/ml-project', f(real.activateMs), '']);
-  if (real?.commandToWrittenMs != null) rows.push([`Palette Enter → "now a Nix + uv environment" toast in ${real.editor} (one e2e run, includes UI)`, 'examples/ml-project', `${real.commandToWrittenMs} ms`, '']);
+  if (real?.activateMs != null)
+    rows.push([
+      `\`activate()\` in ${real.editor} (from the Seam log, last e2e run ${real.at?.slice(0, 10)})`,
+      'examples/ml-project',
+      f(real.activateMs),
+      '',
+    ]);
+  if (real?.commandToWrittenMs != null)
+    rows.push([
+      `Palette Enter → "now a Nix + uv environment" toast in ${real.editor} (one e2e run, includes UI)`,
+      'examples/ml-project',
+      `${real.commandToWrittenMs} ms`,
+      '',
+    ]);
   if (!real) rows.push(['In a real VS Code', '', 'SKIPPED (no test-results/e2e-timings.json: run the e2e tests first)', '']);
   const resolved = await benchResolve(stats, f);
   rows.push(...resolved.rows);
-  if (real?.terminalMs != null) rows.push([`New terminal → its prompt, inside the environment, in ${real.editor} (one e2e run; the environment is applied before the shell starts, so this is the shell's own start)`, 'the env-flake project', `${real.terminalMs} ms`, '']);
+  if (real?.terminalMs != null)
+    rows.push([
+      `New terminal → its prompt, inside the environment, in ${real.editor} (one e2e run; the environment is applied before the shell starts, so this is the shell's own start)`,
+      'the env-flake project',
+      `${real.terminalMs} ms`,
+      '',
+    ]);
   const verdicts = [
     ...resolved.verdicts,
     `- Activation ${f(act.median)} including loading the bundle (target: under 50 ms): ${act.median < 50 ? 'met' : 'NOT met'}.`,

@@ -47,15 +47,16 @@ export async function benchLsp(stats: (s: number[]) => { median: number; p95: nu
     const body = JSON.stringify({ jsonrpc: '2.0', ...(m as object) });
     proc.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
-  const next = (ok: (m: { id?: number; method?: string; params?: { uri: string; diagnostics: unknown[] } }) => boolean) => new Promise<void>((resolve) => {
-    const l = (m: Parameters<typeof ok>[0]) => {
-      if (ok(m)) {
-        listeners.splice(listeners.indexOf(l), 1);
-        resolve();
-      }
-    };
-    listeners.push(l);
-  });
+  const next = (ok: (m: { id?: number; method?: string; params?: { uri: string; diagnostics: unknown[] } }) => boolean) =>
+    new Promise<void>((resolve) => {
+      const l = (m: Parameters<typeof ok>[0]) => {
+        if (ok(m)) {
+          listeners.splice(listeners.indexOf(l), 1);
+          resolve();
+        }
+      };
+      listeners.push(l);
+    });
   const uri = pathToFileURL(file).toString();
   send({ id: 1, method: 'initialize', params: { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} } });
   await next((m) => m.id === 1);
@@ -67,7 +68,13 @@ export async function benchLsp(stats: (s: number[]) => { median: number; p95: nu
   for (let v = 2; v < 42; v++) {
     const got = next((m) => m.method === 'textDocument/publishDiagnostics');
     const t = performance.now();
-    send({ method: 'textDocument/didChange', params: { textDocument: { uri, version: v }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: v % 2 ? '#\n' : '' }] } });
+    send({
+      method: 'textDocument/didChange',
+      params: {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: v % 2 ? '#\n' : '' }],
+      },
+    });
     await got;
     if (v >= 7) round.push(performance.now() - t);
   }
@@ -81,9 +88,16 @@ export async function benchLsp(stats: (s: number[]) => { median: number; p95: nu
   const kb = `${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`;
   return {
     rows: [
-      ['Language server analysis, in-process (`analyze`: read, plan, diagnostics)', `requirements.txt (${kb}, hash-locked)`, f(a.median), f(a.p95)],
+      [
+        'Language server analysis, in-process (`analyze`: read, plan, diagnostics)',
+        `requirements.txt (${kb}, hash-locked)`,
+        f(a.median),
+        f(a.p95),
+      ],
       ['Edit → diagnostics over LSP (`seam lsp --stdio`, didChange → publishDiagnostics)', 'the same file', f(r.median), f(r.p95)],
     ],
-    verdicts: [`- Diagnostics ${f(r.median)} after an edit of the ${kb} file, over the protocol (target: within 30 ms): ${r.median < 30 ? 'met' : 'NOT met'}.`],
+    verdicts: [
+      `- Diagnostics ${f(r.median)} after an edit of the ${kb} file, over the protocol (target: within 30 ms): ${r.median < 30 ? 'met' : 'NOT met'}.`,
+    ],
   };
 }

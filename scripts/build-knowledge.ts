@@ -12,9 +12,10 @@ const ROOT = path.resolve(__dirname, '..');
 const DATA = path.resolve(ROOT, '..', 'shared', 'data');
 const OUT = path.join(ROOT, 'src', 'core', 'knowledge', 'data', 'knowledge.json');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the shared data files are untyped JSON
+type Json = Record<string, any>;
 const read = (f: string): Json => JSON.parse(fs.readFileSync(path.join(DATA, f), 'utf8'));
-const src = (s: Json | undefined) => (s && s.repo ? `${s.repo}@${String(s.commit ?? s.readAtHead ?? '').slice(0, 12)}:${s.path}` : undefined);
+const src = (s: Json | undefined) => (s?.repo ? `${s.repo}@${String(s.commit ?? s.readAtHead ?? '').slice(0, 12)}:${s.path}` : undefined);
 
 function sorted<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -57,7 +58,10 @@ const attrs = attrsText.split('\n').filter((l) => l && !l.startsWith('#'));
 // Native-code signals for packages nixpkgs lacks (poetry2nix build systems and overrides).
 const nativeSignals: Record<string, string> = {};
 for (const b of builds.packages as Json[]) {
-  const override = b.poetry2nixOverride && typeof b.poetry2nixOverride === 'object' ? Object.keys(b.poetry2nixOverride).filter((k) => b.poetry2nixOverride[k] === true) : [];
+  const override =
+    b.poetry2nixOverride && typeof b.poetry2nixOverride === 'object'
+      ? Object.keys(b.poetry2nixOverride).filter((k) => b.poetry2nixOverride[k] === true)
+      : [];
   const reasons = [...(b.nativeSignals ?? []).map(String), ...override];
   if (reasons.length) nativeSignals[normalizeName(b.pypiName)] = [...new Set(reasons)].join(', ');
 }
@@ -66,10 +70,17 @@ for (const b of builds.packages as Json[]) {
 // compile CUDA/C++ extensions (or bundle native libraries) when installed; their wheels need the
 // CUDA toolkit and the torch they were built against.
 const SEAM_NATIVE: Record<string, string> = {
-  'flash-attn': 'CUDA/C++ extension built against torch', deepspeed: 'CUDA/C++ ops built against torch (DS_BUILD_OPS)',
-  'auto-gptq': 'CUDA extension built against torch', exllama: 'CUDA extension built against torch', exllamav2: 'CUDA extension built against torch',
-  'llama-cpp-python': 'C++ (llama.cpp, scikit-build-core, optional CUDA)', decord: 'C++ video reader linking ffmpeg', cuml: 'CUDA (RAPIDS)',
-  ctransformers: 'C++ (ggml) with optional CUDA', 'cpm-kernels': 'CUDA kernels loaded at run time', pyspng: 'C extension linking libspng',
+  'flash-attn': 'CUDA/C++ extension built against torch',
+  deepspeed: 'CUDA/C++ ops built against torch (DS_BUILD_OPS)',
+  'auto-gptq': 'CUDA extension built against torch',
+  exllama: 'CUDA extension built against torch',
+  exllamav2: 'CUDA extension built against torch',
+  'llama-cpp-python': 'C++ (llama.cpp, scikit-build-core, optional CUDA)',
+  decord: 'C++ video reader linking ffmpeg',
+  cuml: 'CUDA (RAPIDS)',
+  ctransformers: 'C++ (ggml) with optional CUDA',
+  'cpm-kernels': 'CUDA kernels loaded at run time',
+  pyspng: 'C extension linking libspng',
 };
 for (const [name, why] of Object.entries(SEAM_NATIVE)) nativeSignals[name] ??= `${why} (Seam's knowledge)`;
 
@@ -88,7 +99,10 @@ for (const e of conda.entries) {
 // Python dependencies of the packages Nix owns, from real uv.lock files (the closure).
 const deps: Record<string, { deps: string[]; source: string }> = {};
 const locksDir = path.join(DATA, 'uv-locks');
-for (const file of fs.readdirSync(locksDir).filter((f) => f.endsWith('.uv.lock')).sort()) {
+for (const file of fs
+  .readdirSync(locksDir)
+  .filter((f) => f.endsWith('.uv.lock'))
+  .sort()) {
   const text = fs.readFileSync(path.join(locksDir, file), 'utf8');
   for (const block of text.split(/\n(?=\[\[package\]\])/)) {
     const name = /^name = "([^"]+)"/m.exec(block)?.[1];
@@ -99,7 +113,9 @@ for (const file of fs.readdirSync(locksDir).filter((f) => f.endsWith('.uv.lock')
     const list = /^dependencies = \[([\s\S]*?)^\]/m.exec(block)?.[1] ?? '';
     const names = [...list.matchAll(/name = "([^"]+)"/g)].map((m) => normalizeName(m[1]));
     // nvidia-* and triton wheels are the wheel's own CUDA runtime: Nix provides CUDA itself.
-    const python = [...new Set(names.filter((d) => !/^nvidia-|^triton$|^pytorch-triton|^cuda-(bindings|toolkit|pathfinder|python)$/.test(d)))].sort();
+    const python = [
+      ...new Set(names.filter((d) => !/^nvidia-|^triton$|^pytorch-triton|^cuda-(bindings|toolkit|pathfinder|python)$/.test(d))),
+    ].sort();
     if (python.length) deps[n] = { deps: python, source: `shared/data/uv-locks/${file}` };
   }
 }
@@ -107,12 +123,20 @@ for (const file of fs.readdirSync(locksDir).filter((f) => f.endsWith('.uv.lock')
 const newest = cuda.packageSets.defaultsObservedOverTime.at(-1);
 const later = cuda.packageSets.defaultsObservedOverTime.filter((d: Json) => Array.isArray(d.definedSets)).at(-1);
 const knowledge = {
-  about: 'Seam package knowledge, generated by scripts/build-knowledge.ts from ../shared/data (see sources). Do not edit by hand; regenerate, or run `seam index refresh` against a real nixpkgs.',
+  about:
+    'Seam package knowledge, generated by scripts/build-knowledge.ts from ../shared/data (see sources). Do not edit by hand; regenerate, or run `seam index refresh` against a real nixpkgs.',
   sources: {
-    python: py.sources?.attributeSet, aliases: py.sources?.aliases, conda: conda.sources, cuda: 'shared/data/nixpkgs-cuda.json', buildSystems: builds.sources,
+    python: py.sources?.attributeSet,
+    aliases: py.sources?.aliases,
+    conda: conda.sources,
+    cuda: 'shared/data/nixpkgs-cuda.json',
+    buildSystems: builds.sources,
     note: 'Versions are each from one stored copy of one nixpkgs file (commit per entry), not one coherent revision; a refreshed index replaces them.',
   },
-  nixpkgs: { revision: py.sources?.attributeSet?.commit ?? null, describes: 'python-packages.nix attribute set, about late 2024; versions from many commits' },
+  nixpkgs: {
+    revision: py.sources?.attributeSet?.commit ?? null,
+    describes: 'python-packages.nix attribute set, about late 2024; versions from many commits',
+  },
   python: {
     packages: sorted(packages),
     attrs,
@@ -125,7 +149,15 @@ const knowledge = {
   deps: sorted(deps),
   cuda: {
     // CUDA package sets a current nixpkgs defines, and its default (cudaPackages → cudaPackages_12 → 12_9).
-    sets: [...new Set([...(later?.definedSets ?? []), String(newest.cudaPackages_12 ?? '').replace('cudaPackages_', ''), String(newest.cudaPackages_13 ?? '').replace('cudaPackages_', '')].filter(Boolean))].sort((a, b) => {
+    sets: [
+      ...new Set(
+        [
+          ...(later?.definedSets ?? []),
+          String(newest.cudaPackages_12 ?? '').replace('cudaPackages_', ''),
+          String(newest.cudaPackages_13 ?? '').replace('cudaPackages_', ''),
+        ].filter(Boolean),
+      ),
+    ].sort((a, b) => {
       const [am, an] = a.split('_').map(Number);
       const [bm, bn] = b.split('_').map(Number);
       return am - bm || an - bn;
@@ -136,7 +168,9 @@ const knowledge = {
     // NVIDIA's driver table: the first Linux driver of each CUDA release (GA), and the branch each CUDA major needs with minor-version compatibility.
     drivers: {
       source: `NVIDIA CUDA Toolkit Release Notes, Tables 2 and 3 (${drivers.sources[0].url}), as recorded in shared/data/gpu/cuda-driver-compat.json (gathered ${drivers.gathered})`,
-      ga: drivers.toolkitDriverVersions.rows.filter((r: Json) => r.update === 0 && r.linuxX86_64MinDriver && r.inRequestedRange).map((r: Json) => ({ cuda: r.cudaMajorMinor, minDriver: r.linuxX86_64MinDriver })),
+      ga: drivers.toolkitDriverVersions.rows
+        .filter((r: Json) => r.update === 0 && r.linuxX86_64MinDriver && r.inRequestedRange)
+        .map((r: Json) => ({ cuda: r.cudaMajorMinor, minDriver: r.linuxX86_64MinDriver })),
       families: drivers.minorVersionCompatibility.rows.map((r: Json) => ({ major: r.cudaMajor, minBranch: r.minDriverBranch })),
     },
   },
@@ -144,4 +178,6 @@ const knowledge = {
 
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, `${JSON.stringify(knowledge)}\n`);
-console.log(`wrote ${path.relative(ROOT, OUT)}: ${Object.keys(packages).length} packages, ${attrs.length} attributes, ${Object.keys(condaMap).length} conda names, ${Object.keys(deps).length} dependency lists, CUDA sets ${knowledge.cuda.sets.join(' ')}`);
+console.log(
+  `wrote ${path.relative(ROOT, OUT)}: ${Object.keys(packages).length} packages, ${attrs.length} attributes, ${Object.keys(condaMap).length} conda names, ${Object.keys(deps).length} dependency lists, CUDA sets ${knowledge.cuda.sets.join(' ')}`,
+);

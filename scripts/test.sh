@@ -35,6 +35,7 @@ add_counts() { # counts-file, exit status, name
 }
 stage "build (esbuild bundles)" npm run --silent build
 stage "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
+stage "lint and format (biome check: one tool, 140 columns)" npm run --silent lint
 
 # 4. Unit and CLI tests under c8, which reports coverage of the core.
 log "mocha: unit and CLI tests (with coverage of src/core)"

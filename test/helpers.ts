@@ -56,7 +56,13 @@ export function which(cmd: string): string | null {
 export function nixEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    NIX_CONFIG: ['experimental-features = nix-command flakes', 'substituters =', 'flake-registry =', 'build-users-group =', 'sandbox = false'].join('\n'),
+    NIX_CONFIG: [
+      'experimental-features = nix-command flakes',
+      'substituters =',
+      'flake-registry =',
+      'build-users-group =',
+      'sandbox = false',
+    ].join('\n'),
   };
 }
 

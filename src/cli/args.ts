@@ -47,7 +47,7 @@ export function parseFlags(command: string, args: string[], io: Out, spec: FlagS
       }
       parsed.target = v as Target;
     } else if (spec.values?.includes(name)) parsed.values[name] = value();
-    else if (spec.switches && Object.prototype.hasOwnProperty.call(spec.switches, a)) parsed.switches.add(spec.switches[a]);
+    else if (spec.switches && Object.hasOwn(spec.switches, a)) parsed.switches.add(spec.switches[a]);
     else if (a.startsWith('-') && a !== '-') {
       io.err(`seam ${command}: unknown option '${a}'\n`);
       return 2;

@@ -36,7 +36,15 @@ export async function doctor(args: string[], io: ProjectIo): Promise<number> {
   const project = loadProject(parsed.root, io.env);
   const { cuda: flakeCuda } = projectCuda(project);
   const checks = evaluateSetup(probes, flakeCuda);
-  const machine = detectMachine({ platform: probes.platform, query: probes.query ?? null, table: probes.table ?? null, procNvidia: probes.procNvidia, wsl: probes.wsl ?? false, nixos: probes.nixos ?? false, ldconfig: probes.ldconfig ?? null });
+  const machine = detectMachine({
+    platform: probes.platform,
+    query: probes.query ?? null,
+    table: probes.table ?? null,
+    procNvidia: probes.procNvidia,
+    wsl: probes.wsl ?? false,
+    nixos: probes.nixos ?? false,
+    ldconfig: probes.ldconfig ?? null,
+  });
   const recommendation = recommendTarget(machine, flakeCuda);
   if (parsed.json) {
     io.out(`${JSON.stringify({ checks, machine, cuda: { flake: flakeCuda, ceiling: machine.cudaCeiling }, recommendation }, null, 2)}\n`);
@@ -46,7 +54,9 @@ export async function doctor(args: string[], io: ProjectIo): Promise<number> {
       io.out(`${c.title.padEnd(8)} ${word[c.status].padEnd(8)} ${c.detail}\n`);
       if (c.fix) io.out(`${''.padEnd(17)}fix: ${c.fix}\n`);
     }
-    io.out(`${'CUDA'.padEnd(8)} ${''.padEnd(8)} the flake uses CUDA ${flakeCuda}; ${machine.cudaCeiling ? `this driver runs up to ${machine.cudaCeiling}` : 'no driver here'}\n`);
+    io.out(
+      `${'CUDA'.padEnd(8)} ${''.padEnd(8)} the flake uses CUDA ${flakeCuda}; ${machine.cudaCeiling ? `this driver runs up to ${machine.cudaCeiling}` : 'no driver here'}\n`,
+    );
     if (machine.driverLibDir) io.out(`${'libcuda'.padEnd(8)} ${''.padEnd(8)} ${machine.driverLibDir}\n`);
     io.out(`${'Target'.padEnd(8)} ${recommendation.target.padEnd(8)} recommended: ${recommendation.reason}\n`);
     if (recommendation.warning) io.out(`${''.padEnd(17)}warning: ${recommendation.warning}\n`);
@@ -60,11 +70,19 @@ export async function env(args: string[], io: ProjectIo): Promise<number> {
   const parsed = parse('env', args, io, true);
   if (typeof parsed === 'number') return parsed;
   try {
-    const { env: resolved, fromCache } = await resolveEnv({ root: parsed.root, target: parsed.target!, nix: nixOf(io), cacheDir: cacheDir(io), env: io.env as NodeJS.ProcessEnv, log: (l) => io.err(`${l}\n`) });
+    const { env: resolved, fromCache } = await resolveEnv({
+      root: parsed.root,
+      target: parsed.target!,
+      nix: nixOf(io),
+      cacheDir: cacheDir(io),
+      env: io.env as NodeJS.ProcessEnv,
+      log: (l) => io.err(`${l}\n`),
+    });
     if (parsed.json) io.out(`${JSON.stringify({ ...resolved, fromCache }, null, 2)}\n`);
     else {
       for (const k of resolved.unset) io.out(`unset ${k}\n`);
-      for (const [k, v] of Object.entries(resolved.variables).sort(([a], [b]) => a.localeCompare(b))) io.out(`export ${k}=${shellQuote(v)}\n`);
+      for (const [k, v] of Object.entries(resolved.variables).sort(([a], [b]) => a.localeCompare(b)))
+        io.out(`export ${k}=${shellQuote(v)}\n`);
       if (resolved.path.length) io.out(`export PATH=${shellQuote(resolved.path.join(':'))}:"$PATH"\n`);
     }
     return 0;
@@ -85,7 +103,11 @@ export function shell(args: string[], io: ProjectIo): number {
     io.err(`seam shell: no flake.nix in ${parsed.root}; run \`seam convert\` first\n`);
     return 1;
   }
-  const r = spawnSync(nixOf(io), ['develop', `${parsed.root}#${parsed.target}`], { cwd: parsed.root, stdio: 'inherit', env: io.env as NodeJS.ProcessEnv });
+  const r = spawnSync(nixOf(io), ['develop', `${parsed.root}#${parsed.target}`], {
+    cwd: parsed.root,
+    stdio: 'inherit',
+    env: io.env as NodeJS.ProcessEnv,
+  });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     io.err('seam shell: nix is not installed (https://nixos.org/download)\n');
     return 1;

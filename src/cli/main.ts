@@ -1,20 +1,20 @@
 /** The `seam` command line. Exit codes: 0 all read, 1 a file has errors, 2 bad usage. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import type { SeamConfig } from '../core/config/seamToml';
+import type { Problem } from '../core/errors';
+import type { Knowledge } from '../core/knowledge/index';
 import { findManifests, type ProjectModel, readProject } from '../core/manifests/index';
 import { emptyManifest } from '../core/model/manifest';
 import { normalizeName } from '../core/model/names';
 import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS } from '../core/plan/types';
+import { loadSettings } from '../core/project';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
-import { loadSettings } from '../core/project';
 import { check, convert, index } from './project';
-import type { SeamConfig } from '../core/config/seamToml';
-import type { Knowledge } from '../core/knowledge/index';
-import type { Problem } from '../core/errors';
 
 declare const SEAM_VERSION: string | undefined;
 const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
@@ -176,12 +176,27 @@ function explainCommand(args: string[], io: Io): number {
   if (typeof model === 'number') return model;
   const name = normalizeName(pkg);
   const settings = settingsFor(paths, io);
-  let found = planProject(model, settings.config, settings.knowledge).packages.find((p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name));
+  let found = planProject(model, settings.config, settings.knowledge).packages.find(
+    (p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name),
+  );
   let note = '';
   if (!found) {
     // Not in any manifest: say what Seam would decide if it were added.
     const m = emptyManifest('(command line)', 'requirements');
-    m.requirements.push({ name: pkg, normalizedName: name, specifier: '', extras: [], marker: null, url: null, editable: false, hashes: [], source: { path: '(command line)', line: 1, column: 1 }, text: pkg, ecosystem: 'pypi', scope: { kind: 'main' } });
+    m.requirements.push({
+      name: pkg,
+      normalizedName: name,
+      specifier: '',
+      extras: [],
+      marker: null,
+      url: null,
+      editable: false,
+      hashes: [],
+      source: { path: '(command line)', line: 1, column: 1 },
+      text: pkg,
+      ecosystem: 'pypi',
+      scope: { kind: 'main' },
+    });
     found = planProject({ manifests: [m], overlaps: [] }, settings.config, settings.knowledge).packages.find((p) => p.name === name);
     note = `${pkg} is in none of the manifests; if it were added:\n`;
   }
@@ -204,7 +219,11 @@ const ansi: Style = { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: 
 
 if (require.main === module) {
   // `seam plan | head` closes the pipe early: that is not an error.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw e;
+    });
   const code = run(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

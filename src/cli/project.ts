@@ -5,10 +5,10 @@ import * as nodePath from 'node:path';
 import { type Problem, SeamError } from '../core/errors';
 import { convertProject } from '../core/generate/convert';
 import { applyWrites, diffWrite, planWrites } from '../core/generate/write';
-import { parseFlags, rootFrom } from './args';
-import { mergeRefresh, refreshExpression, refreshNames, type RefreshResult } from '../core/knowledge/refresh';
-import { checkProject, INDEX_PATH, loadProject } from '../core/project';
+import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
 import { TARGETS } from '../core/plan/types';
+import { checkProject, INDEX_PATH, loadProject } from '../core/project';
+import { parseFlags, rootFrom } from './args';
 
 export interface ProjectIo {
   out(s: string): void;
@@ -18,7 +18,8 @@ export interface ProjectIo {
   version: string;
 }
 
-const where = (root: string, p: Problem) => `${nodePath.relative(root, p.path) || p.path}:${p.line}:${p.column}: ${p.severity}: ${p.message}`;
+const where = (root: string, p: Problem) =>
+  `${nodePath.relative(root, p.path) || p.path}:${p.line}:${p.column}: ${p.severity}: ${p.message}`;
 
 /** Checks a staged flake.nix with the real Nix parser when nix-instantiate is installed. */
 function nixParse(stagedPath: string): void {
@@ -32,7 +33,9 @@ function nixParse(stagedPath: string): void {
 }
 
 export function convert(args: string[], io: ProjectIo): number {
-  const flags = parseFlags('convert', args, io, { switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' } });
+  const flags = parseFlags('convert', args, io, {
+    switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' },
+  });
   if (typeof flags === 'number') return flags;
   const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
   const root = rootFrom('convert', flags.positional, io);
@@ -40,7 +43,9 @@ export function convert(args: string[], io: ProjectIo): number {
   const project = loadProject(root, io.env);
   for (const p of project.problems) io.err(`${where(root, p)}\n`);
   if (!project.model.manifests.length) {
-    io.err(`seam convert: no Python manifests in ${root} (environment.yml, requirements*.txt, pyproject.toml, Pipfile, setup.cfg, setup.py)\n`);
+    io.err(
+      `seam convert: no Python manifests in ${root} (environment.yml, requirements*.txt, pyproject.toml, Pipfile, setup.cfg, setup.py)\n`,
+    );
     return 1;
   }
   if (project.problems.some((p) => p.severity === 'error')) {
@@ -57,7 +62,15 @@ export function convert(args: string[], io: ProjectIo): number {
   }
   let conversion: ReturnType<typeof convertProject>;
   try {
-    conversion = convertProject({ root, model: project.model, config: project.config, userPyproject: project.userPyproject, knowledge: project.knowledge, seamVersion: io.version, updatePyproject: pyprojectText });
+    conversion = convertProject({
+      root,
+      model: project.model,
+      config: project.config,
+      userPyproject: project.userPyproject,
+      knowledge: project.knowledge,
+      seamVersion: io.version,
+      updatePyproject: pyprojectText,
+    });
   } catch (e) {
     if (!(e instanceof SeamError)) throw e;
     io.err(`pyproject.toml:${e.line ?? 1}: error: ${e.message}\nseam convert: nothing written\n`);
@@ -92,10 +105,19 @@ export function convert(args: string[], io: ProjectIo): number {
   }
   const count = (o: string) => conversion.plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   io.out(`${lines.join('\n')}\n`);
-  io.out(`${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}, CUDA ${conversion.plan.cuda.version} for the cuda shell. Why: seam-plan.txt\n`);
-  if (conversion.proposal && !updatePyproject) io.out('Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix (or run with --update-pyproject).\n');
-  io.out(`Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`);
-  io.out('The CUDA binary cache in flake.nix is used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts it.\n');
+  io.out(
+    `${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}, CUDA ${conversion.plan.cuda.version} for the cuda shell. Why: seam-plan.txt\n`,
+  );
+  if (conversion.proposal && !updatePyproject)
+    io.out(
+      'Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix (or run with --update-pyproject).\n',
+    );
+  io.out(
+    `Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`,
+  );
+  io.out(
+    'The CUDA binary cache in flake.nix is used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts it.\n',
+  );
   return 0;
 }
 
@@ -111,7 +133,9 @@ export function check(args: string[], io: ProjectIo): number {
     return 1;
   }
   if (checked.kind === 'no-lock') {
-    io.out(json ? `${JSON.stringify({ ok: true, violations: [], notes: [checked.message] }, null, 2)}\n` : `seam check: ${checked.message}\n`);
+    io.out(
+      json ? `${JSON.stringify({ ok: true, violations: [], notes: [checked.message] }, null, 2)}\n` : `seam check: ${checked.message}\n`,
+    );
     return 0;
   }
   if (checked.kind === 'bad-lock') {
@@ -119,11 +143,18 @@ export function check(args: string[], io: ProjectIo): number {
     return 1;
   }
   const result = checked.result;
-  if (json) io.out(`${JSON.stringify({ ok: result.violations.length === 0, violations: result.violations, keptOut: result.keptOut, notes: result.notes }, null, 2)}\n`);
+  if (json)
+    io.out(
+      `${JSON.stringify({ ok: result.violations.length === 0, violations: result.violations, keptOut: result.keptOut, notes: result.notes }, null, 2)}\n`,
+    );
   else {
     for (const v of result.violations) io.out(`${v.message}\n`);
     for (const n of result.notes) io.err(`seam check: ${n}\n`);
-    io.out(result.violations.length ? `seam check: ${result.violations.length} violation(s) of the Nix/uv contract\n` : 'seam check: the contract holds: uv installs nothing Nix provides, and uv.lock agrees with Nix\'s versions\n');
+    io.out(
+      result.violations.length
+        ? `seam check: ${result.violations.length} violation(s) of the Nix/uv contract\n`
+        : "seam check: the contract holds: uv installs nothing Nix provides, and uv.lock agrees with Nix's versions\n",
+    );
   }
   return result.violations.length ? 1 : 0;
 }
@@ -148,10 +179,20 @@ export function index(args: string[], io: ProjectIo): number {
   if (/^(\.{1,2}\/|\/)/.test(ref)) ref = nodePath.resolve(io.cwd, ref);
   let json: string;
   try {
-    json = execFileSync('nix', ['eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, timeout: 30 * 60_000 });
+    json = execFileSync('nix', ['eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 30 * 60_000,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    io.err(err.code === 'ENOENT' ? 'seam index refresh: nix is not installed\n' : `seam index refresh: nix eval of ${ref} failed:\n${(err.stderr ?? err.message).trim()}\n`);
+    io.err(
+      err.code === 'ENOENT'
+        ? 'seam index refresh: nix is not installed\n'
+        : `seam index refresh: nix eval of ${ref} failed:\n${(err.stderr ?? err.message).trim()}\n`,
+    );
     return 1;
   }
   const result = JSON.parse(json) as RefreshResult;
@@ -162,6 +203,8 @@ export function index(args: string[], io: ProjectIo): number {
   fs.writeFileSync(tmp, `${JSON.stringify(data)}\n`);
   fs.renameSync(tmp, out);
   const versions = Object.values(result.python).filter((p) => p.version).length;
-  io.out(`seam index refresh: ${ref}${result.revision ? ` at ${result.revision}` : ''}: ${result.attrs.length} python3Packages attributes, ${versions} versions, CUDA sets ${data.cuda.sets.join(', ')} (default ${data.cuda.default}) → ${INDEX_PATH}\n`);
+  io.out(
+    `seam index refresh: ${ref}${result.revision ? ` at ${result.revision}` : ''}: ${result.attrs.length} python3Packages attributes, ${versions} versions, CUDA sets ${data.cuda.sets.join(', ')} (default ${data.cuda.default}) → ${INDEX_PATH}\n`,
+  );
   return 0;
 }

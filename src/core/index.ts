@@ -5,24 +5,30 @@ import { SeamError } from './errors';
 import { evaluateMarkerNode, type MarkerContext, type MarkerEnvironment } from './model/markers';
 import { parseMarker, parseRequirement as parsePep508 } from './model/pep508';
 
-export { SeamError, type Problem, type Severity } from './errors';
-export type { Manifest, ManifestKind, Requirement, Scope, SourceLocation, PackageIndex } from './model/manifest';
-export { normalizeName, isValidName } from './model/names';
-export { compareVersions, specifierContains, parseSpecifier, isValidVersion } from './model/versions';
-export { linuxEnvironment, type MarkerEnvironment, type MarkerContext } from './model/markers';
-export { readManifest, findManifests, readProject, kindOf, type ProjectModel, type Overlap } from './manifests/index';
-export { parseCondaSpec, condaVersionToPep440 } from './manifests/conda';
-export { planProject, explain as explainPackage } from './plan/planner';
-export type { Plan, PlannedPackage, PlanConfig, Target, Owner } from './plan/types';
-export { poetryToPep440 } from './manifests/poetry';
-export { convertProject, projectManifests, type Conversion } from './generate/convert';
-export { planWrites, applyWrites, diffWrite, ownership } from './generate/write';
-export { readSeamToml, writeSeamToml, DEFAULT_SEAM_CONFIG, type SeamConfig } from './config/seamToml';
-export { parseUvLock, nixOnly } from './check/uvlock';
 export { checkContract } from './check/contract';
+export { nixOnly, parseUvLock } from './check/uvlock';
+export { DEFAULT_SEAM_CONFIG, readSeamToml, type SeamConfig, writeSeamToml } from './config/seamToml';
+export { type Problem, SeamError, type Severity } from './errors';
+export { type Conversion, convertProject, projectManifests } from './generate/convert';
+export { applyWrites, diffWrite, ownership, planWrites } from './generate/write';
+export { condaVersionToPep440, parseCondaSpec } from './manifests/conda';
+export { findManifests, kindOf, type Overlap, type ProjectModel, readManifest, readProject } from './manifests/index';
+export { poetryToPep440 } from './manifests/poetry';
+export type { Manifest, ManifestKind, PackageIndex, Requirement, Scope, SourceLocation } from './model/manifest';
+export { linuxEnvironment, type MarkerContext, type MarkerEnvironment } from './model/markers';
+export { isValidName, normalizeName } from './model/names';
+export { compareVersions, isValidVersion, parseSpecifier, specifierContains } from './model/versions';
+export { explain as explainPackage, planProject } from './plan/planner';
+export type { Owner, Plan, PlanConfig, PlannedPackage, Target } from './plan/types';
 
 /** Parses one PEP 508 requirement. Throws SeamError (message + 1-based column) when invalid. */
-export function parseRequirement(text: string): { name: string; extras: string[]; specifier: string; url: string | null; marker: string | null } {
+export function parseRequirement(text: string): {
+  name: string;
+  extras: string[];
+  specifier: string;
+  url: string | null;
+  marker: string | null;
+} {
   const { name, extras, specifier, url, marker } = parsePep508(text);
   return { name, extras, specifier, url, marker };
 }

@@ -9,7 +9,10 @@ export async function checkContractCommand(ws: SeamWorkspace, log: vscode.LogOut
   // Reads files only: allowed in an untrusted workspace too.
   const outcome = checkProject(state.project.root, process.env);
   if (outcome.kind === 'no-flake') {
-    const choice = await vscode.window.showInformationMessage(`Seam: ${outcome.message} in ${state.folder.name}; convert first.`, 'Convert to reproducible env');
+    const choice = await vscode.window.showInformationMessage(
+      `Seam: ${outcome.message} in ${state.folder.name}; convert first.`,
+      'Convert to reproducible env',
+    );
     if (choice) await vscode.commands.executeCommand('seam.convert');
     return;
   }
@@ -19,7 +22,10 @@ export async function checkContractCommand(ws: SeamWorkspace, log: vscode.LogOut
   }
   if (outcome.kind === 'bad-lock') {
     const choice = await vscode.window.showErrorMessage(`Seam: uv.lock:${outcome.line}: ${outcome.message}`, 'Open file at line');
-    if (choice) await vscode.window.showTextDocument(vscode.Uri.joinPath(state.folder.uri, 'uv.lock'), { selection: new vscode.Range(outcome.line - 1, 0, outcome.line - 1, 0) });
+    if (choice)
+      await vscode.window.showTextDocument(vscode.Uri.joinPath(state.folder.uri, 'uv.lock'), {
+        selection: new vscode.Range(outcome.line - 1, 0, outcome.line - 1, 0),
+      });
     return;
   }
   const { violations, notes } = outcome.result;
@@ -29,6 +35,9 @@ export async function checkContractCommand(ws: SeamWorkspace, log: vscode.LogOut
     void vscode.window.showInformationMessage('Seam: the contract holds — uv installs nothing Nix provides, and uv.lock agrees with Nix.');
     return;
   }
-  const choice = await vscode.window.showWarningMessage(`Seam: ${violations.length} contract violation${violations.length === 1 ? '' : 's'}: ${violations[0].message}`, 'Show log');
+  const choice = await vscode.window.showWarningMessage(
+    `Seam: ${violations.length} contract violation${violations.length === 1 ? '' : 's'}: ${violations[0].message}`,
+    'Show log',
+  );
   if (choice) log.show();
 }

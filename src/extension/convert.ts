@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { convertProject, type Conversion } from '../core/generate/convert';
+import { type Conversion, convertProject } from '../core/generate/convert';
 import { applyWrites, type PlannedWrite, planWrites } from '../core/generate/write';
 import { TARGETS } from '../core/plan/types';
 import { settings } from './config';
@@ -19,7 +19,14 @@ export interface Prepared {
 
 export function prepare(state: FolderState, force = false): Prepared {
   const { project } = state;
-  const conversion = convertProject({ root: project.root, model: project.model, config: project.config, userPyproject: project.userPyproject, knowledge: project.knowledge, seamVersion: VERSION });
+  const conversion = convertProject({
+    root: project.root,
+    model: project.model,
+    config: project.config,
+    userPyproject: project.userPyproject,
+    knowledge: project.knowledge,
+    seamVersion: VERSION,
+  });
   return { state, conversion, writes: planWrites(project.root, conversion.files, force) };
 }
 
@@ -34,13 +41,19 @@ function nixInstantiate(nixPath: string): string {
   return nodePath.isAbsolute(nixPath) ? nodePath.join(nodePath.dirname(nixPath), 'nix-instantiate') : 'nix-instantiate';
 }
 
-export async function convertCommand(ws: SeamWorkspace, log: vscode.LogOutputChannel, preset?: { state: FolderState; force: boolean }): Promise<boolean> {
+export async function convertCommand(
+  ws: SeamWorkspace,
+  log: vscode.LogOutputChannel,
+  preset?: { state: FolderState; force: boolean },
+): Promise<boolean> {
   const state = preset?.state ?? (await ws.pick('Convert to reproducible env'));
   if (!state) return false;
   if (!(await requireTrust('write files'))) return false;
   const { project } = state;
   if (!project.model.manifests.length) {
-    void vscode.window.showInformationMessage(`Seam found no Python manifests in ${state.folder.name} (environment.yml, requirements*.txt, pyproject.toml, Pipfile, setup.cfg, setup.py).`);
+    void vscode.window.showInformationMessage(
+      `Seam found no Python manifests in ${state.folder.name} (environment.yml, requirements*.txt, pyproject.toml, Pipfile, setup.cfg, setup.py).`,
+    );
     return false;
   }
   const errors = project.problems.filter((p) => p.severity === 'error');
@@ -48,8 +61,15 @@ export async function convertCommand(ws: SeamWorkspace, log: vscode.LogOutputCha
     const first = errors[0];
     log.error(`Not converting ${state.folder.name}: ${errors.length} error(s) in the manifests`);
     for (const p of errors) log.error(`${p.path}:${p.line}:${p.column}: ${p.message}`);
-    const choice = await vscode.window.showErrorMessage(`Seam: ${nodePath.basename(first.path)}:${first.line}: ${first.message}`, 'Open file at line', 'Show log');
-    if (choice === 'Open file at line') await vscode.window.showTextDocument(vscode.Uri.file(first.path), { selection: new vscode.Range(first.line - 1, first.column - 1, first.line - 1, first.column - 1) });
+    const choice = await vscode.window.showErrorMessage(
+      `Seam: ${nodePath.basename(first.path)}:${first.line}: ${first.message}`,
+      'Open file at line',
+      'Show log',
+    );
+    if (choice === 'Open file at line')
+      await vscode.window.showTextDocument(vscode.Uri.file(first.path), {
+        selection: new vscode.Range(first.line - 1, first.column - 1, first.line - 1, first.column - 1),
+      });
     if (choice === 'Show log') log.show();
     return false;
   }
@@ -79,28 +99,31 @@ export async function convertCommand(ws: SeamWorkspace, log: vscode.LogOutputCha
   const nix = nixInstantiate(settings(state.folder).nixPath);
   ws.busy(state.folder, 'converting');
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Seam: converting ${state.folder.name}`, cancellable: true }, async (progress, token) => {
-      const todo = prepared.writes.filter((w) => w.action === 'create' || w.action === 'replace');
-      // Let a cancel that arrived while planning land before anything is staged.
-      await new Promise((r) => setTimeout(r, 0));
-      if (token.isCancellationRequested) throw new Cancelled();
-      applyWrites(project.root, prepared.writes, {
-        check: (path, staged) => {
-          if (path !== 'flake.nix') return;
-          try {
-            execFileSync(nix, ['--parse', staged], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-          } catch (e) {
-            const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-            if (err.code === 'ENOENT') return; // No Nix here: Check setup says how to install it.
-            throw new Error(`flake.nix does not parse: ${err.stderr?.toString().trim() ?? err.message}`);
-          }
-        },
-        beforeRename: (path) => {
-          if (token.isCancellationRequested) throw new Cancelled();
-          progress.report({ message: path, increment: 100 / Math.max(1, todo.length) });
-        },
-      });
-    });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Seam: converting ${state.folder.name}`, cancellable: true },
+      async (progress, token) => {
+        const todo = prepared.writes.filter((w) => w.action === 'create' || w.action === 'replace');
+        // Let a cancel that arrived while planning land before anything is staged.
+        await new Promise((r) => setTimeout(r, 0));
+        if (token.isCancellationRequested) throw new Cancelled();
+        applyWrites(project.root, prepared.writes, {
+          check: (path, staged) => {
+            if (path !== 'flake.nix') return;
+            try {
+              execFileSync(nix, ['--parse', staged], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+            } catch (e) {
+              const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+              if (err.code === 'ENOENT') return; // No Nix here: Check setup says how to install it.
+              throw new Error(`flake.nix does not parse: ${err.stderr?.toString().trim() ?? err.message}`);
+            }
+          },
+          beforeRename: (path) => {
+            if (token.isCancellationRequested) throw new Cancelled();
+            progress.report({ message: path, increment: 100 / Math.max(1, todo.length) });
+          },
+        });
+      },
+    );
   } catch (e) {
     ws.done(state.folder);
     if (e instanceof Cancelled) {
@@ -114,12 +137,20 @@ export async function convertCommand(ws: SeamWorkspace, log: vscode.LogOutputCha
   const written = prepared.writes.filter((w) => w.action === 'create' || w.action === 'replace').map((w) => w.path);
   const plan = prepared.conversion.plan;
   const count = (o: string) => plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
-  log.info(`Converted ${state.folder.name}: ${written.length ? `wrote ${written.join(', ')}` : 'nothing changed'}; ${count('nix')} from Nix, ${count('system')} system, ${count('uv')} from uv`);
+  log.info(
+    `Converted ${state.folder.name}: ${written.length ? `wrote ${written.join(', ')}` : 'nothing changed'}; ${count('nix')} from Nix, ${count('system')} system, ${count('uv')} from uv`,
+  );
   await vscode.commands.executeCommand('setContext', 'seam.converted', true);
   ws.refresh();
-  void vscode.window.showInformationMessage(`Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}`, 'Open terminal', 'Open flake.nix').then(async (choice) => {
-    if (choice === 'Open terminal') await vscode.commands.executeCommand('seam.openTerminal');
-    if (choice === 'Open flake.nix') await vscode.window.showTextDocument(vscode.Uri.file(nodePath.join(project.root, 'flake.nix')));
-  });
+  void vscode.window
+    .showInformationMessage(
+      `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}`,
+      'Open terminal',
+      'Open flake.nix',
+    )
+    .then(async (choice) => {
+      if (choice === 'Open terminal') await vscode.commands.executeCommand('seam.openTerminal');
+      if (choice === 'Open flake.nix') await vscode.window.showTextDocument(vscode.Uri.file(nodePath.join(project.root, 'flake.nix')));
+    });
   return true;
 }

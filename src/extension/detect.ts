@@ -9,7 +9,11 @@ const OFFERED = 'seam.offeredConversion';
 
 export async function offerConversion(context: vscode.ExtensionContext, ws: SeamWorkspace, log: vscode.LogOutputChannel): Promise<void> {
   const states = ws.folders().map((f) => ws.read(f));
-  await vscode.commands.executeCommand('setContext', 'seam.converted', states.some((s) => s.converted));
+  await vscode.commands.executeCommand(
+    'setContext',
+    'seam.converted',
+    states.some((s) => s.converted),
+  );
   for (const s of states) log.info(`${s.folder.name}: ${s.project.model.manifests.length} manifest(s)${s.converted ? ', converted' : ''}`);
   const candidate = states.find((s) => s.project.model.manifests.length && !s.converted);
   if (!candidate || !settings(candidate.folder).offerConversion || context.workspaceState.get<boolean>(OFFERED)) return;
@@ -18,7 +22,11 @@ export async function offerConversion(context: vscode.ExtensionContext, ws: Seam
   const question = `Seam found ${kinds} manifests in ${candidate.folder.name}. Make it a reproducible Nix + uv environment, for CPU and CUDA?`;
   const choice = vscode.workspace.isTrusted
     ? await vscode.window.showInformationMessage(question, 'Open guide', 'Convert', 'Not now')
-    : await vscode.window.showInformationMessage(`${question} (Trust this folder first: until then Seam only reads.)`, 'Open guide', 'Not now');
+    : await vscode.window.showInformationMessage(
+        `${question} (Trust this folder first: until then Seam only reads.)`,
+        'Open guide',
+        'Not now',
+      );
   if (choice === 'Open guide') await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
   if (choice === 'Convert') await vscode.commands.executeCommand('seam.convert');
 }

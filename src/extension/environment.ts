@@ -11,9 +11,9 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
 import { probeGpu } from '../core/env/probe';
-import { applyTo, cachedEnv, driverLibFolder, ResolveError, type ResolvedEnv, resolveEnv } from '../core/env/resolve';
-import { projectCuda } from '../core/project';
+import { applyTo, cachedEnv, driverLibFolder, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
 import type { Target } from '../core/plan/types';
+import { projectCuda } from '../core/project';
 import { settings } from './config';
 import type { Details } from './models/status';
 import type { StatusController } from './status';
@@ -33,14 +33,22 @@ export class EnvController implements vscode.Disposable {
   /** Fires when a folder's applied environment changed (tests and the status item listen). */
   readonly onDidApply = this.changed.event;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly ws: SeamWorkspace, private readonly status: StatusController, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly ws: SeamWorkspace,
+    private readonly status: StatusController,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{flake.nix,flake.lock,seam.toml,.venv/pyvenv.cfg}');
     const stale = (uri: vscode.Uri) => {
       const folder = vscode.workspace.getWorkspaceFolder(uri);
       if (folder) void this.refresh(folder, 'an input changed');
     };
     this.subscriptions.push(
-      watcher, watcher.onDidChange(stale), watcher.onDidCreate(stale), watcher.onDidDelete(stale),
+      watcher,
+      watcher.onDidChange(stale),
+      watcher.onDidCreate(stale),
+      watcher.onDidDelete(stale),
       ws.onDidChange(() => void this.refreshAll('target or workspace changed')),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refreshAll('workspace trusted')),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -49,7 +57,9 @@ export class EnvController implements vscode.Disposable {
       this.changed,
     );
     for (const target of ['cpu', 'cuda'] as const) {
-      this.subscriptions.push(vscode.window.registerTerminalProfileProvider(`seam.${target}`, { provideTerminalProfile: () => this.profile(target) }));
+      this.subscriptions.push(
+        vscode.window.registerTerminalProfileProvider(`seam.${target}`, { provideTerminalProfile: () => this.profile(target) }),
+      );
     }
   }
 
@@ -96,7 +106,11 @@ export class EnvController implements vscode.Disposable {
     this.status.emit({ type: 'resolving' });
     try {
       const resolved = await vscode.window.withProgress(
-        { location: show ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `Seam: resolving the ${state.target} environment of ${folder.name}`, cancellable: show },
+        {
+          location: show ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+          title: `Seam: resolving the ${state.target} environment of ${folder.name}`,
+          cancellable: show,
+        },
         (_p, token) => {
           token.onCancellationRequested(() => abort.abort());
           return resolveEnv({ root, target: state.target, nix, cacheDir, signal: abort.signal, log: (l) => this.log.info(l) });
@@ -110,7 +124,11 @@ export class EnvController implements vscode.Disposable {
       if ((e as Error).name === 'AbortError') return undefined;
       const err = e instanceof ResolveError ? e : undefined;
       this.log.error(`${folder.name}: could not resolve ${state.target}: ${(e as Error).message}${err?.output ? `\n${err.output}` : ''}`);
-      this.status.emit({ type: 'unresolved', problem: `${(e as Error).message}${err ? ` — fix: ${err.fix}` : ''}`, short: err?.kind === 'nix-missing' ? 'nix missing' : err?.kind === 'flakes-disabled' ? 'flakes off' : 'error' });
+      this.status.emit({
+        type: 'unresolved',
+        problem: `${(e as Error).message}${err ? ` — fix: ${err.fix}` : ''}`,
+        short: err?.kind === 'nix-missing' ? 'nix missing' : err?.kind === 'flakes-disabled' ? 'flakes off' : 'error',
+      });
       const choice = await vscode.window.showErrorMessage(`Seam: ${(e as Error).message}.${err ? ` Fix: ${err.fix}.` : ''}`, 'Show log');
       if (choice) this.log.show();
       return undefined;
@@ -124,9 +142,15 @@ export class EnvController implements vscode.Disposable {
     let driverDir: string | null = null;
     const machine = process.platform === 'linux' ? await this.detect() : null;
     if (env.target === 'cuda' && machine) {
-      driverDir = machine.driverLibDir && !machine.nixos && !machine.wsl ? driverLibFolder(machine.driverLibDir, nodePath.join(this.context.globalStorageUri.fsPath, 'driver-libs')) : machine.driverLibDir;
+      driverDir =
+        machine.driverLibDir && !machine.nixos && !machine.wsl
+          ? driverLibFolder(machine.driverLibDir, nodePath.join(this.context.globalStorageUri.fsPath, 'driver-libs'))
+          : machine.driverLibDir;
     }
-    const details: Details = env.target === 'cuda' && !machine ? { ...this.details(folder, null, 'cuda'), problem: 'CUDA shells are for Linux', short: 'not Linux' } : this.details(folder, machine, env.target as Target);
+    const details: Details =
+      env.target === 'cuda' && !machine
+        ? { ...this.details(folder, null, 'cuda'), problem: 'CUDA shells are for Linux', short: 'not Linux' }
+        : this.details(folder, machine, env.target as Target);
     const c = this.collection(folder);
     c.clear();
     const full = applyTo({}, env, driverDir);
@@ -135,7 +159,9 @@ export class EnvController implements vscode.Disposable {
     for (const k of env.unset) c.replace(k, '');
     c.replace('SEAM_TARGET', env.target);
     if (env.path.length) c.prepend('PATH', `${env.path.join(':')}:`);
-    c.description = new vscode.MarkdownString(`Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\`, ${Object.keys(env.variables).length} variables)`);
+    c.description = new vscode.MarkdownString(
+      `Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\`, ${Object.keys(env.variables).length} variables)`,
+    );
     this.status.emit({ type: 'resolved', details });
     this.changed.fire(folder);
     if (previous && previous !== env.key) await this.offerRelaunch(reason);
@@ -149,20 +175,32 @@ export class EnvController implements vscode.Disposable {
     if (plan) details.python = `${plan.python.version} (${plan.python.attr})`;
     const lock = (() => {
       try {
-        return JSON.parse(fs.readFileSync(nodePath.join(folder.uri.fsPath, 'flake.lock'), 'utf8')) as { nodes?: Record<string, { locked?: { rev?: string } }> };
+        return JSON.parse(fs.readFileSync(nodePath.join(folder.uri.fsPath, 'flake.lock'), 'utf8')) as {
+          nodes?: Record<string, { locked?: { rev?: string } }>;
+        };
       } catch {
         return null;
       }
     })();
-    details.nixpkgs = lock?.nodes?.nixpkgs?.locked?.rev ? `${lock.nodes.nixpkgs.locked.rev.slice(0, 12)} (flake.lock)` : `${project.config.nixpkgs} (not locked yet)`;
+    details.nixpkgs = lock?.nodes?.nixpkgs?.locked?.rev
+      ? `${lock.nodes.nixpkgs.locked.rev.slice(0, 12)} (flake.lock)`
+      : `${project.config.nixpkgs} (not locked yet)`;
     if (machine) {
-      details.gpu = machine.gpus.length ? [...new Set(machine.gpus.map((g) => g.name))].map((n) => `${machine.gpus.filter((g) => g.name === n).length}× ${n}`).join(', ') : machine.error ? `none (${machine.error})` : 'none found';
+      details.gpu = machine.gpus.length
+        ? [...new Set(machine.gpus.map((g) => g.name))].map((n) => `${machine.gpus.filter((g) => g.name === n).length}× ${n}`).join(', ')
+        : machine.error
+          ? `none (${machine.error})`
+          : 'none found';
       if (machine.driver) details.driver = `${machine.driver}${machine.cudaCeiling ? ` (runs CUDA up to ${machine.cudaCeiling})` : ''}`;
       details.cuda = `${flakeCuda} in the flake`;
       const rec = recommendTarget(machine, flakeCuda);
       if (target === 'cpu') return details; // the cpu shell needs none of it; the tooltip just says what is here
       if (rec.target === 'cpu' && machine.driver) Object.assign(details, { problem: rec.warning, short: 'driver too old' });
-      else if (!machine.driver) Object.assign(details, { problem: `no NVIDIA GPU here: the cuda shell's programs will not find a GPU (${rec.reason})`, short: 'no GPU' });
+      else if (!machine.driver)
+        Object.assign(details, {
+          problem: `no NVIDIA GPU here: the cuda shell's programs will not find a GPU (${rec.reason})`,
+          short: 'no GPU',
+        });
       else if (rec.warning) details.problem = rec.warning;
     }
     return details;
@@ -171,7 +209,11 @@ export class EnvController implements vscode.Disposable {
   private async offerRelaunch(reason: string): Promise<void> {
     const terminals = vscode.window.terminals.filter((t) => !t.exitStatus);
     if (!terminals.length) return;
-    const choice = await vscode.window.showInformationMessage(`Seam: the environment changed (${reason}). Relaunch ${terminals.length} open terminal${terminals.length === 1 ? '' : 's'} to use it?`, 'Relaunch', 'Later');
+    const choice = await vscode.window.showInformationMessage(
+      `Seam: the environment changed (${reason}). Relaunch ${terminals.length} open terminal${terminals.length === 1 ? '' : 's'} to use it?`,
+      'Relaunch',
+      'Later',
+    );
     if (choice !== 'Relaunch') return;
     for (const t of terminals) {
       t.show();
@@ -186,8 +228,15 @@ export class EnvController implements vscode.Disposable {
     if (this.context.workspaceState.get(key)) return;
     await this.context.workspaceState.update(key, true);
     const python = nodePath.join(env.venv!, 'bin', 'python');
-    const choice = await vscode.window.showInformationMessage(`Seam: use ${nodePath.relative(folder.uri.fsPath, python)} (the ${env.target} environment) as the Python interpreter for ${folder.name}?`, 'Yes', 'No');
-    if (choice === 'Yes') await vscode.workspace.getConfiguration('python', folder).update('defaultInterpreterPath', python, vscode.ConfigurationTarget.WorkspaceFolder);
+    const choice = await vscode.window.showInformationMessage(
+      `Seam: use ${nodePath.relative(folder.uri.fsPath, python)} (the ${env.target} environment) as the Python interpreter for ${folder.name}?`,
+      'Yes',
+      'No',
+    );
+    if (choice === 'Yes')
+      await vscode.workspace
+        .getConfiguration('python', folder)
+        .update('defaultInterpreterPath', python, vscode.ConfigurationTarget.WorkspaceFolder);
   }
 
   /** "Seam: cpu" / "Seam: cuda" terminal profiles: a terminal on that target whatever is selected. */
@@ -200,7 +249,9 @@ export class EnvController implements vscode.Disposable {
     if (!state) return undefined;
     const nix = settings(state.folder).nixPath;
     const cacheDir = this.context.globalStorageUri.fsPath;
-    const env = cachedEnv({ root: state.project.root, target, nix, cacheDir }) ?? (await resolveEnv({ root: state.project.root, target, nix, cacheDir, log: (l) => this.log.info(l) })).env;
+    const env =
+      cachedEnv({ root: state.project.root, target, nix, cacheDir }) ??
+      (await resolveEnv({ root: state.project.root, target, nix, cacheDir, log: (l) => this.log.info(l) })).env;
     const machine = target === 'cuda' && process.platform === 'linux' ? await this.detect() : null;
     const full = applyTo(process.env, env, machine?.driverLibDir ?? null);
     return new vscode.TerminalProfile({ name: `Seam: ${target}`, cwd: state.folder.uri, env: full as Record<string, string> });

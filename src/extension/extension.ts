@@ -4,8 +4,8 @@
  * Features load inside their commands.
  */
 import * as vscode from 'vscode';
-import { createLog } from './log';
 import type { EnvController } from './environment';
+import { createLog } from './log';
 import type { StatusController } from './status';
 import type { SeamWorkspace } from './workspace';
 
@@ -37,9 +37,18 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const env = new EnvController(context, ws, status, log);
   context.subscriptions.push(ws, status, env);
   // Manifest edits change the plan; reading is cheap (the readers never run anything).
-  const watcher = vscode.workspace.createFileSystemWatcher('**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}');
-  context.subscriptions.push(watcher, watcher.onDidChange(() => ws.refresh()), watcher.onDidCreate(() => ws.refresh()), watcher.onDidDelete(() => ws.refresh()));
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')));
+  const watcher = vscode.workspace.createFileSystemWatcher(
+    '**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}',
+  );
+  context.subscriptions.push(
+    watcher,
+    watcher.onDidChange(() => ws.refresh()),
+    watcher.onDidCreate(() => ws.refresh()),
+    watcher.onDidDelete(() => ws.refresh()),
+  );
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
+  );
   status.rescan();
   void env.refreshAll('start');
   void (await import('./lsp'))
@@ -72,7 +81,9 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     );
   }
   const activationMs = performance.now() - started;
-  log.info(`Seam activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: reading only'})`);
+  log.info(
+    `Seam activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: reading only'})`,
+  );
   setTimeout(() => void ctx().catch((e) => log.error(e instanceof Error ? e : String(e))), 0);
   return { activationMs };
 }

@@ -2,7 +2,16 @@
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 
-export const MANIFEST_PATTERNS = ['**/*requirements*.txt', '**/requirements/*.txt', '**/*constraints*.txt', '**/requirements*.in', '**/environment*.{yml,yaml}', '**/pyproject.toml', '**/Pipfile', '**/setup.cfg'];
+export const MANIFEST_PATTERNS = [
+  '**/*requirements*.txt',
+  '**/requirements/*.txt',
+  '**/*constraints*.txt',
+  '**/requirements*.in',
+  '**/environment*.{yml,yaml}',
+  '**/pyproject.toml',
+  '**/Pipfile',
+  '**/setup.cfg',
+];
 
 export async function startLanguageServer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');

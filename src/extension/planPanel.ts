@@ -19,7 +19,10 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
   if (panel) {
     panel.reveal();
   } else {
-    panel = vscode.window.createWebviewPanel('seam.plan', `Seam plan: ${state.folder.name}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+    panel = vscode.window.createWebviewPanel('seam.plan', `Seam plan: ${state.folder.name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [],
+    });
     panels.set(key, panel);
     const p = panel;
     p.onDidDispose(() => panels.delete(key));
@@ -52,17 +55,23 @@ async function choose(state: FolderState, name: string, choice: Choice, log: vsc
   if (choice === 'keep-pin') {
     const doc = await vscode.workspace.openTextDocument(fs.existsSync(path) ? vscode.Uri.file(path) : vscode.Uri.parse(`untitled:${path}`));
     const editor = await vscode.window.showTextDocument(doc);
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('nixpkgs'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('nixpkgs'));
     if (line >= 0) editor.selection = new vscode.Selection(line, 0, line, doc.lineAt(line).text.length);
-    void vscode.window.showInformationMessage(`To keep ${name}'s pin on Nix, point nixpkgs in seam.toml at a nixpkgs revision that has it, then run Convert again.`);
+    void vscode.window.showInformationMessage(
+      `To keep ${name}'s pin on Nix, point nixpkgs in seam.toml at a nixpkgs revision that has it, then run Convert again.`,
+    );
     return;
   }
   const owner = choice === 'accept-nix' ? 'nix' : 'uv';
   const text = fs.existsSync(path) ? fs.readFileSync(path, 'utf8') : null;
   const plan = prepare(state).conversion.plan;
-  const updated = text === null
-    ? writeSeamToml({ ...DEFAULT_SEAM_CONFIG, overrides: { [name]: { owner } } }, { python: plan.python, cuda: plan.cuda })
-    : setOwnerOverride(text, name, owner);
+  const updated =
+    text === null
+      ? writeSeamToml({ ...DEFAULT_SEAM_CONFIG, overrides: { [name]: { owner } } }, { python: plan.python, cuda: plan.cuda })
+      : setOwnerOverride(text, name, owner);
   const tmp = `${path}.seam-${process.pid}`;
   fs.writeFileSync(tmp, updated);
   fs.renameSync(tmp, path);

@@ -23,19 +23,27 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
   if (!state) return undefined;
   if (!(await requireTrust('run nix or nvidia-smi'))) return undefined;
   const nix = settings(state.folder).nixPath;
-  const checks = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Seam: checking this machine', cancellable: true }, async (_p, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    // The same probes as `seam doctor`.
-    const probes = await probeSetup(nix, runProcess, abort.signal);
-    const plan = planProject(state.project.model, state.project.config, state.project.knowledge);
-    return evaluateSetup(probes, plan.cuda.version);
-  });
+  const checks = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Seam: checking this machine', cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      // The same probes as `seam doctor`.
+      const probes = await probeSetup(nix, runProcess, abort.signal);
+      const plan = planProject(state.project.model, state.project.config, state.project.knowledge);
+      return evaluateSetup(probes, plan.cuda.version);
+    },
+  );
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);
   const missing = checks.filter((c) => c.status === 'missing');
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: setupMarkdown(checks, state.folder.name) });
-  await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
-  if (missing.length) void vscode.window.showWarningMessage(`Seam: ${missing.map((m) => m.title).join(', ')} ${missing.length === 1 ? 'needs' : 'need'} attention; the fixes are in the opened page.`);
+  await vscode.commands
+    .executeCommand('markdown.showPreview', doc.uri)
+    .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
+  if (missing.length)
+    void vscode.window.showWarningMessage(
+      `Seam: ${missing.map((m) => m.title).join(', ')} ${missing.length === 1 ? 'needs' : 'need'} attention; the fixes are in the opened page.`,
+    );
   else void vscode.window.showInformationMessage('Seam: this machine is ready.');
   return checks;
 }

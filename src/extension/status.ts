@@ -12,7 +12,9 @@ export class StatusController implements vscode.Disposable {
     this.item.name = 'Seam';
     this.subscriptions.push(
       ws.onDidChange(() => this.rescan()),
-      ws.onDidWork((w) => this.apply(w.what ? { type: 'busy', what: w.what } : this.scanEvent() ?? { type: 'failed', message: 'no folder' })),
+      ws.onDidWork((w) =>
+        this.apply(w.what ? { type: 'busy', what: w.what } : (this.scanEvent() ?? { type: 'failed', message: 'no folder' })),
+      ),
       vscode.window.onDidChangeActiveTextEditor(() => this.rescan()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.rescan()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.rescan()),
@@ -27,11 +29,27 @@ export class StatusController implements vscode.Disposable {
     const states = (preferred ? [preferred, ...folders.filter((f) => f !== preferred)] : folders).map((f) => this.ws.read(f));
     const s = states.find((x) => x.project.model.manifests.length || x.converted);
     if (!s) return undefined;
-    return { type: 'scanned' as const, folder: s.folder.name, manifests: s.project.model.manifests.length, converted: s.converted, trusted: vscode.workspace.isTrusted, target: this.ws.target(s.folder) };
+    return {
+      type: 'scanned' as const,
+      folder: s.folder.name,
+      manifests: s.project.model.manifests.length,
+      converted: s.converted,
+      trusted: vscode.workspace.isTrusted,
+      target: this.ws.target(s.folder),
+    };
   }
 
   rescan(): void {
-    this.apply(this.scanEvent() ?? { type: 'scanned', folder: '', manifests: 0, converted: false, trusted: vscode.workspace.isTrusted, target: 'cpu' });
+    this.apply(
+      this.scanEvent() ?? {
+        type: 'scanned',
+        folder: '',
+        manifests: 0,
+        converted: false,
+        trusted: vscode.workspace.isTrusted,
+        target: 'cpu',
+      },
+    );
   }
 
   failed(message: string): void {

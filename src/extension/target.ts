@@ -1,12 +1,15 @@
 /** "Select target" (marking the recommended one and the hardware) and "Open terminal in environment". */
 import * as vscode from 'vscode';
 import { recommendTarget } from '../core/env/gpu';
-import { projectCuda } from '../core/project';
 import { TARGETS, type Target } from '../core/plan/types';
+import { projectCuda } from '../core/project';
 import type { EnvController } from './environment';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
-const DESCRIPTION: Record<Target, string> = { cpu: 'no CUDA; runs anywhere (serving, laptops, CI)', cuda: 'PyTorch/JAX built with CUDA, for NVIDIA GPUs on Linux' };
+const DESCRIPTION: Record<Target, string> = {
+  cpu: 'no CUDA; runs anywhere (serving, laptops, CI)',
+  cuda: 'PyTorch/JAX built with CUDA, for NVIDIA GPUs on Linux',
+};
 const ICON: Record<Target, string> = { cpu: '$(server)', cuda: '$(chip)' };
 
 export async function selectTarget(ws: SeamWorkspace, env: EnvController): Promise<Target | undefined> {
@@ -42,7 +45,10 @@ export async function openTerminal(ws: SeamWorkspace, env: EnvController): Promi
   if (!state) return undefined;
   if (!(await requireTrust('run nix'))) return undefined;
   if (!state.converted) {
-    const choice = await vscode.window.showInformationMessage(`Seam: ${state.folder.name} has no Seam environment yet.`, 'Convert to reproducible env');
+    const choice = await vscode.window.showInformationMessage(
+      `Seam: ${state.folder.name} has no Seam environment yet.`,
+      'Convert to reproducible env',
+    );
     if (choice) await vscode.commands.executeCommand('seam.convert');
     return undefined;
   }

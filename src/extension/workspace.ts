@@ -8,7 +8,7 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { ownership } from '../core/generate/write';
 import type { Target } from '../core/plan/types';
-import { loadProject, type LoadedProject } from '../core/project';
+import { type LoadedProject, loadProject } from '../core/project';
 import { settings } from './config';
 
 export interface FolderState {
@@ -61,7 +61,11 @@ export class SeamWorkspace {
     }
     if (states.length <= 1) return states[0] ?? this.read(folders[0]);
     const item = await vscode.window.showQuickPick(
-      states.map((s) => ({ label: s.folder.name, description: `${s.project.model.manifests.length} manifest(s)${s.converted ? ' · converted' : ''}`, state: s })),
+      states.map((s) => ({
+        label: s.folder.name,
+        description: `${s.project.model.manifests.length} manifest(s)${s.converted ? ' · converted' : ''}`,
+        state: s,
+      })),
       { title: `Seam: ${purpose}`, placeHolder: 'Which folder?' },
     );
     return item?.state;
@@ -98,7 +102,10 @@ export class SeamWorkspace {
 /** True when the workspace is trusted; otherwise says why Seam stops and offers to manage trust. */
 export async function requireTrust(action: string): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
-  const choice = await vscode.window.showWarningMessage(`Seam does not ${action} in an untrusted workspace: it only reads your manifests and shows the plan.`, 'Manage Workspace Trust');
+  const choice = await vscode.window.showWarningMessage(
+    `Seam does not ${action} in an untrusted workspace: it only reads your manifests and shows the plan.`,
+    'Manage Workspace Trust',
+  );
   if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
   return false;
 }

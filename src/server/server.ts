@@ -6,9 +6,18 @@
  */
 import * as nodePath from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  type CodeAction,
+  CodeActionKind,
+  type Connection,
+  createConnection,
+  type Diagnostic,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { type CodeAction, CodeActionKind, createConnection, type Diagnostic, type Connection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
-import { analyze, type Analysis, hover, ownerEdit, type SeamDiagnostic } from './analysis';
+import { type Analysis, analyze, hover, ownerEdit, type SeamDiagnostic } from './analysis';
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
@@ -27,11 +36,24 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const a = analyze(path, texts, roots);
       latest.set(uri, a);
       void connection.sendDiagnostics({ uri, diagnostics: a.diagnostics as Diagnostic[] });
-      connection.console.log(`seam: ${nodePath.basename(path)}: ${a.diagnostics.length} diagnostic(s) in ${(performance.now() - started).toFixed(1)} ms`);
+      connection.console.log(
+        `seam: ${nodePath.basename(path)}: ${a.diagnostics.length} diagnostic(s) in ${(performance.now() - started).toFixed(1)} ms`,
+      );
     } catch (e) {
       // A broken file never stops the server: say so on the file and carry on.
       connection.console.error(`seam: ${path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      void connection.sendDiagnostics({ uri, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: 1, source: 'seam', code: 'seam/internal', message: `Seam could not analyse this file: ${e instanceof Error ? e.message : String(e)}` }] });
+      void connection.sendDiagnostics({
+        uri,
+        diagnostics: [
+          {
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+            severity: 1,
+            source: 'seam',
+            code: 'seam/internal',
+            message: `Seam could not analyse this file: ${e instanceof Error ? e.message : String(e)}`,
+          },
+        ],
+      });
     }
   };
   /** Re-analyses the changed document and every open one of the same project (an include may have changed). */
@@ -69,7 +91,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onHover((params) => {
-    const a = latest.get(params.textDocument.uri) ?? (documents.get(params.textDocument.uri) ? analyze(pathOf(params.textDocument.uri), texts, roots) : undefined);
+    const a =
+      latest.get(params.textDocument.uri) ??
+      (documents.get(params.textDocument.uri) ? analyze(pathOf(params.textDocument.uri), texts, roots) : undefined);
     if (!a) return null;
     const text = hover(a, pathOf(params.textDocument.uri), params.position.line, params.position.character);
     return text ? { contents: { kind: 'markdown', value: text } } : null;
@@ -81,11 +105,27 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!a) return [];
     const actions: CodeAction[] = [];
     for (const d of params.context.diagnostics as SeamDiagnostic[]) {
-      const data = d.data ?? a.diagnostics.find((x) => x.code === d.code && x.range.start.line === d.range.start.line && x.range.start.character === d.range.start.character)?.data;
+      const data =
+        d.data ??
+        a.diagnostics.find(
+          (x) => x.code === d.code && x.range.start.line === d.range.start.line && x.range.start.character === d.range.start.character,
+        )?.data;
       if (!data) continue;
       if (data.kind === 'operator') {
         const start = d.range.start;
-        actions.push({ title: `Change '${data.replace}' to '${data.with}'`, kind: CodeActionKind.QuickFix, diagnostics: [d as Diagnostic], isPreferred: true, edit: { changes: { [uri]: [{ range: { start, end: { line: start.line, character: start.character + data.replace.length } }, newText: data.with }] } } });
+        actions.push({
+          title: `Change '${data.replace}' to '${data.with}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d as Diagnostic],
+          isPreferred: true,
+          edit: {
+            changes: {
+              [uri]: [
+                { range: { start, end: { line: start.line, character: start.character + data.replace.length } }, newText: data.with },
+              ],
+            },
+          },
+        });
       } else if (data.kind === 'owner') {
         for (const owner of ['uv', 'nix'] as const) {
           let edit: ReturnType<typeof ownerEdit>;
@@ -95,14 +135,41 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             continue; // seam.toml does not parse: its own diagnostics say where
           }
           const target = pathToFileURL(edit.path).toString();
-          const title = owner === 'uv' ? `Move ${data.package} to uv (seam.toml)` : d.code === 'plan/version-conflict' ? `Accept Nix's version of ${data.package} (seam.toml: owner = "nix")` : `Keep ${data.package} on Nix (seam.toml)`;
+          const title =
+            owner === 'uv'
+              ? `Move ${data.package} to uv (seam.toml)`
+              : d.code === 'plan/version-conflict'
+                ? `Accept Nix's version of ${data.package} (seam.toml: owner = "nix")`
+                : `Keep ${data.package} on Nix (seam.toml)`;
           const change = edit.create
-            ? { documentChanges: [{ kind: 'create' as const, uri: target, options: { ignoreIfExists: true } }, { textDocument: { uri: target, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: edit.text }] }] }
-            : { changes: { [target]: [{ range: { start: { line: 0, character: 0 }, end: { line: (a.configText ?? '').split('\n').length + 1, character: 0 } }, newText: edit.text }] } };
+            ? {
+                documentChanges: [
+                  { kind: 'create' as const, uri: target, options: { ignoreIfExists: true } },
+                  {
+                    textDocument: { uri: target, version: null },
+                    edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: edit.text }],
+                  },
+                ],
+              }
+            : {
+                changes: {
+                  [target]: [
+                    {
+                      range: { start: { line: 0, character: 0 }, end: { line: (a.configText ?? '').split('\n').length + 1, character: 0 } },
+                      newText: edit.text,
+                    },
+                  ],
+                },
+              };
           actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d as Diagnostic], edit: change });
         }
       } else if (data.kind === 'out-of-date') {
-        actions.push({ title: 'Regenerate the environment (Seam: Convert to reproducible env)', kind: CodeActionKind.QuickFix, diagnostics: [d as Diagnostic], command: { title: 'Convert to reproducible env', command: 'seam.convert' } });
+        actions.push({
+          title: 'Regenerate the environment (Seam: Convert to reproducible env)',
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d as Diagnostic],
+          command: { title: 'Convert to reproducible env', command: 'seam.convert' },
+        });
       }
     }
     return actions;
@@ -114,5 +181,3 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 }
 
 declare const SEAM_VERSION: string | undefined;
-
-

@@ -13,13 +13,20 @@ const CORE = path.join(ROOT, 'dist', 'core.js');
 
 /** Runs the CLI bundle in `cwd`; never through a shell. */
 function seam(args: string[], cwd = ROOT, env: Record<string, string> = {}): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 30_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
 const PROJECT = {
-  'environment.yml': 'name: demo\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pytorch::pytorch=2.3\n  - pip\n  - pip:\n    - -r requirements.txt\n',
-  'requirements.txt': '--index-url https://pypi.example/simple\nrequests>=2.31 \\\n    --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n-e ./lib\njax[cuda12]>=0.4 ; sys_platform == "linux"\n',
+  'environment.yml':
+    'name: demo\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pytorch::pytorch=2.3\n  - pip\n  - pip:\n    - -r requirements.txt\n',
+  'requirements.txt':
+    '--index-url https://pypi.example/simple\nrequests>=2.31 \\\n    --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n-e ./lib\njax[cuda12]>=0.4 ; sys_platform == "linux"\n',
   'lib/pyproject.toml': '[project]\nname = "mylib"\ndependencies = ["numpy<2"]\n',
   'node_modules/pkg/requirements.txt': 'should-not-be-found\n',
   '.venv/lib/requirements.txt': 'should-not-be-found\n',
@@ -30,7 +37,8 @@ describe('seam CLI (as a process)', function () {
   this.timeout(60_000);
   before(() => {
     // The suite normally runs after `npm run build`; build here when run on its own.
-    if (!fs.existsSync(CLI) || !fs.existsSync(CORE)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    if (!fs.existsSync(CLI) || !fs.existsSync(CORE))
+      execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
   });
 
   it('is an executable node script', () => {
@@ -64,7 +72,10 @@ describe('seam CLI (as a process)', function () {
     assert.equal(r.code, 0, r.err);
     const json = JSON.parse(r.out);
     // requirements.txt is read through environment.yml's pip section, not again on its own.
-    assert.deepEqual(json.manifests.map((m: { path: string }) => m.path), ['environment.yml', path.join('lib', 'pyproject.toml')]);
+    assert.deepEqual(
+      json.manifests.map((m: { path: string }) => m.path),
+      ['environment.yml', path.join('lib', 'pyproject.toml')],
+    );
     assert.ok(!r.out.includes('should-not-be-found') && !r.out.includes('not-found'));
   });
 
@@ -72,16 +83,31 @@ describe('seam CLI (as a process)', function () {
     const dir = tree(PROJECT);
     const json = JSON.parse(seam(['inspect', '--json'], dir).out);
     const env = json.manifests[0];
-    assert.deepEqual(Object.keys(env).filter((k) => ['path', 'kind', 'python', 'channels', 'indexes', 'requirements', 'problems'].includes(k)).sort(),
-      ['channels', 'indexes', 'kind', 'path', 'problems', 'python', 'requirements']);
+    assert.deepEqual(
+      Object.keys(env)
+        .filter((k) => ['path', 'kind', 'python', 'channels', 'indexes', 'requirements', 'problems'].includes(k))
+        .sort(),
+      ['channels', 'indexes', 'kind', 'path', 'problems', 'python', 'requirements'],
+    );
     assert.equal(env.kind, 'conda');
     assert.equal(env.python, '==3.11.*');
     assert.deepEqual(env.channels, ['conda-forge']);
-    assert.deepEqual(env.indexes, [{ url: 'conda-forge', kind: 'conda-channel' }, { url: 'https://pypi.example/simple', kind: 'index-url' }]);
+    assert.deepEqual(env.indexes, [
+      { url: 'conda-forge', kind: 'conda-channel' },
+      { url: 'https://pypi.example/simple', kind: 'index-url' },
+    ]);
     const byName = Object.fromEntries(env.requirements.map((r: { normalizedName: string }) => [r.normalizedName, r]));
     assert.deepEqual(byName.requests, {
-      name: 'requests', normalizedName: 'requests', specifier: '>=2.31', extras: [], marker: null, url: null, editable: false,
-      hashes: ['sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'], ecosystem: 'pypi', scope: 'main',
+      name: 'requests',
+      normalizedName: 'requests',
+      specifier: '>=2.31',
+      extras: [],
+      marker: null,
+      url: null,
+      editable: false,
+      hashes: ['sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],
+      ecosystem: 'pypi',
+      scope: 'main',
       source: { path: 'requirements.txt', line: 2, column: 1, endLine: 2, endColumn: 15 },
     });
     assert.deepEqual([byName.jax.extras, byName.jax.marker, byName.jax.source.line], [['cuda12'], 'sys_platform == "linux"', 5]);
@@ -95,9 +121,17 @@ describe('seam CLI (as a process)', function () {
     const r = seam(['inspect', '--json', 'requirements.txt'], dir);
     assert.equal(r.code, 1);
     const m = JSON.parse(r.out).manifests[0];
-    assert.deepEqual(m.requirements.map((x: { name: string }) => x.name), ['scipy']);
-    assert.deepEqual(m.problems.map((p: { path: string; line: number; column: number; severity: string }) => [p.path, p.line, p.column, p.severity]),
-      [['requirements.txt', 1, 6, 'error'], ['requirements.txt', 3, 10, 'error']]);
+    assert.deepEqual(
+      m.requirements.map((x: { name: string }) => x.name),
+      ['scipy'],
+    );
+    assert.deepEqual(
+      m.problems.map((p: { path: string; line: number; column: number; severity: string }) => [p.path, p.line, p.column, p.severity]),
+      [
+        ['requirements.txt', 1, 6, 'error'],
+        ['requirements.txt', 3, 10, 'error'],
+      ],
+    );
     assert.match(m.problems[0].message, />==/);
   });
 
@@ -119,7 +153,9 @@ describe('seam CLI (as a process)', function () {
     const before = snapshot(dir);
     const r = seam(['inspect', '--json', 'requirements.txt', 'requirements-big.txt', 'requirements-latin1.txt'], dir);
     assert.equal(r.code, 1);
-    const problems = JSON.parse(r.out).manifests.map((m: { problems: { line: number; message: string }[] }) => m.problems.map((p) => `${p.line}: ${p.message}`));
+    const problems = JSON.parse(r.out).manifests.map((m: { problems: { line: number; message: string }[] }) =>
+      m.problems.map((p) => `${p.line}: ${p.message}`),
+    );
     assert.match(problems[0][0], /^2: binary file/);
     assert.match(problems[1][0], /over Seam's limit of 4\.0 MiB/);
     assert.match(problems[2][0], /^1: byte 0xe9 is not valid UTF-8/);
@@ -169,7 +205,10 @@ describe('seam plan and seam explain (as a process)', function () {
     assert.match(declared.out, /^torch \(asked for as pytorch\) → Nix/);
     assert.match(declared.out, /declared at examples\/ml-project\/environment\.yml:9/);
     const absent = seam(['explain', 'deepspeed', 'examples/ml-project']);
-    assert.match(absent.out, /^deepspeed is in none of the manifests; if it were added:\ndeepspeed → uv: builds native code, but nixpkgs lacks it/);
+    assert.match(
+      absent.out,
+      /^deepspeed is in none of the manifests; if it were added:\ndeepspeed → uv: builds native code, but nixpkgs lacks it/,
+    );
     assert.equal(seam(['explain']).code, 2);
   });
 });
@@ -180,9 +219,16 @@ describe('dist/core.js (the core as a library)', () => {
 
   it('parses requirements and throws SeamError with a column', () => {
     assert.deepEqual(core().parseRequirement('Jax[cuda12] >=0.4 ; sys_platform == "linux"'), {
-      name: 'Jax', extras: ['cuda12'], specifier: '>=0.4', url: null, marker: 'sys_platform == "linux"',
+      name: 'Jax',
+      extras: ['cuda12'],
+      specifier: '>=0.4',
+      url: null,
+      marker: 'sys_platform == "linux"',
     });
-    assert.throws(() => core().parseRequirement('numpy>==1.0'), (e: Error & { column?: number }) => e.name === 'SeamError' && e.column === 6);
+    assert.throws(
+      () => core().parseRequirement('numpy>==1.0'),
+      (e: Error & { column?: number }) => e.name === 'SeamError' && e.column === 6,
+    );
   });
 
   it('evaluates markers, compares versions and checks specifiers as packaging does', () => {
@@ -201,6 +247,9 @@ describe('dist/core.js (the core as a library)', () => {
     const dir = tree({ 'environment.yml': 'dependencies:\n  - numpy=1.26\n' });
     const m = core().readManifest(path.join(dir, 'environment.yml'));
     assert.equal(m.kind, 'conda');
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.specifier, r.source.line, r.source.column]), [['numpy', '==1.26.*', 2, 5]]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.specifier, r.source.line, r.source.column]),
+      [['numpy', '==1.26.*', 2, 5]],
+    );
   });
 });

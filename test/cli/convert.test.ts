@@ -10,7 +10,15 @@ function seam(args: string[], cwd: string): { code: number; out: string; err: st
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
-const copyExample = () => tree(Object.fromEntries(['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'src/vision_train/__init__.py'].map((f) => [f, fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f))])));
+const copyExample = () =>
+  tree(
+    Object.fromEntries(
+      ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'src/vision_train/__init__.py'].map((f) => [
+        f,
+        fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f)),
+      ]),
+    ),
+  );
 const bytes = (root: string, files: string[]) => files.map((f) => fs.readFileSync(path.join(root, f)).toString('base64'));
 
 describe('seam convert (as a process)', function () {
@@ -44,7 +52,7 @@ describe('seam convert (as a process)', function () {
     assert.equal(snapshot(root), after);
     assert.deepEqual(bytes(root, manifests), original);
   });
-  it('keeps the user\'s seam.toml edits and follows them on the next run', () => {
+  it("keeps the user's seam.toml edits and follows them on the next run", () => {
     const root = copyExample();
     seam(['convert'], root);
     const edited = `${fs.readFileSync(path.join(root, 'seam.toml'), 'utf8').replace('[overrides]\n', '[overrides]\n# mine\nwandb = { owner = "uv" }\n')}`;
@@ -82,12 +90,21 @@ describe('seam convert (as a process)', function () {
   it('every command leaves the manifests byte-identical', () => {
     const root = copyExample();
     const original = bytes(root, manifests);
-    for (const args of [['inspect'], ['plan'], ['plan', '--json'], ['explain', 'torch'], ['convert', '--dry-run'], ['convert'], ['check'], ['convert', '--force']]) {
+    for (const args of [
+      ['inspect'],
+      ['plan'],
+      ['plan', '--json'],
+      ['explain', 'torch'],
+      ['convert', '--dry-run'],
+      ['convert'],
+      ['check'],
+      ['convert', '--force'],
+    ]) {
       seam(args, root);
       assert.deepEqual(bytes(root, manifests), original, args.join(' '));
     }
   });
-  it('--update-pyproject adds Seam\'s constraint block to the team\'s pyproject.toml, with a backup and a diff', () => {
+  it("--update-pyproject adds Seam's constraint block to the team's pyproject.toml, with a backup and a diff", () => {
     const root = copyExample();
     const original = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
     const dry = seam(['convert', '--dry-run', '--update-pyproject'], root);
@@ -104,7 +121,7 @@ describe('seam convert (as a process)', function () {
     assert.match(again.out, /unchanged pyproject\.toml/);
     assert.equal(seam(['convert', '--update-pyproject'], tree({ 'requirements.txt': 'torch\n' })).code, 2);
   });
-  it('seam plan and seam explain follow the folder\'s seam.toml too', () => {
+  it("seam plan and seam explain follow the folder's seam.toml too", () => {
     const root = tree({ 'requirements.txt': 'torch>=2\n', 'seam.toml': '[overrides]\ntorch = { owner = "uv" }\n' });
     assert.match(seam(['plan'], root).out, /^torch +uv +uv /m);
     assert.match(seam(['explain', 'torch'], root).out, /^torch → uv: owner set in seam\.toml/);
@@ -126,7 +143,10 @@ describe('seam check (as a process)', function () {
     if (!fs.existsSync(LOCKS)) skipBecause(this, '../shared/data/uv-locks is not beside the checkout');
   });
   const withLock = (name: string) => {
-    const root = tree({ 'pyproject.toml': fs.readFileSync(path.join(LOCKS, `${name}.pyproject.toml`), 'utf8'), 'uv.lock': fs.readFileSync(path.join(LOCKS, `${name}.uv.lock`), 'utf8') });
+    const root = tree({
+      'pyproject.toml': fs.readFileSync(path.join(LOCKS, `${name}.pyproject.toml`), 'utf8'),
+      'uv.lock': fs.readFileSync(path.join(LOCKS, `${name}.uv.lock`), 'utf8'),
+    });
     const c = seam(['convert'], root);
     assert.equal(c.code, 0, c.err);
     return root;
@@ -136,7 +156,10 @@ describe('seam check (as a process)', function () {
     const root = withLock('karpathy__nanochat');
     const r = seam(['check'], root);
     assert.equal(r.code, 1, r.out + r.err);
-    assert.match(r.out, /^torch: uv\.lock has 2\.9\.1, 2\.9\.1\+cpu, 2\.9\.1\+cu128, Nix has 2\.2\.1 — fix: add "torch==2\.2\.1" to \[tool\.uv\] constraint-dependencies/m);
+    assert.match(
+      r.out,
+      /^torch: uv\.lock has 2\.9\.1, 2\.9\.1\+cpu, 2\.9\.1\+cu128, Nix has 2\.2\.1 — fix: add "torch==2\.2\.1" to \[tool\.uv\] constraint-dependencies/m,
+    );
     assert.match(r.err, /the Seam shells pass them to `uv sync --no-install-package`: .*nvidia-cublas-cu12/);
     const json = JSON.parse(seam(['check', '--json'], root).out);
     assert.equal(json.ok, false);
@@ -152,10 +175,16 @@ describe('seam check (as a process)', function () {
     const site = path.join(root, '.venv', 'lib', 'python3.12', 'site-packages');
     fs.mkdirSync(path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info'), { recursive: true });
     fs.writeFileSync(path.join(root, '.venv', 'pyvenv.cfg'), 'home = /nix/store/x-python3/bin\n');
-    fs.writeFileSync(path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n\n');
+    fs.writeFileSync(
+      path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info', 'METADATA'),
+      'Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n\n',
+    );
     const r = seam(['check'], root);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^nvidia-cudnn-cu12: \.venv has 9\.1\.0\.70 installed by uv, but only torch \(Nix\) needs it — fix: remove \.venv and enter the Seam shell/m);
+    assert.match(
+      r.out,
+      /^nvidia-cudnn-cu12: \.venv has 9\.1\.0\.70 installed by uv, but only torch \(Nix\) needs it — fix: remove \.venv and enter the Seam shell/m,
+    );
   });
   it('without a Seam flake.nix, says to convert first', () => {
     const r = seam(['check'], tree({ 'uv.lock': 'version = 1\n' }));

@@ -8,7 +8,12 @@ import { FIXTURES, nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const seam = (args: string[], cwd: string, env: NodeJS.ProcessEnv = nixEnv()) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-xdg-')) }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...env, XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-xdg-')) },
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 };
 
@@ -32,7 +37,7 @@ describe('seam doctor / env / shell (as a process)', function () {
     assert.equal(off.code, 1);
     assert.match(off.out, /^Flakes +MISSING[\s\S]*fix: Add `experimental-features = nix-command flakes`/m);
   });
-  it('env: the target\'s variables as shell exports or JSON, from the cache the second time', () => {
+  it("env: the target's variables as shell exports or JSON, from the cache the second time", () => {
     const root = tree({ 'flake.nix': fs.readFileSync(path.join(FIXTURES, 'env-flake', 'flake.nix'), 'utf8') });
     const r = seam(['env', root, '--target', 'cuda'], root);
     assert.equal(r.code, 0, r.err);

@@ -12,7 +12,13 @@ import { ROOT, tree } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-interface Message { id?: number; method?: string; params?: any; result?: any; error?: any }
+interface Message {
+  id?: number;
+  method?: string;
+  params?: any;
+  result?: any;
+  error?: any;
+}
 
 class Client {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -84,8 +90,18 @@ class Client {
     const now = this.diagnostics.get(uri);
     if (now && ok(now)) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}; last: ${JSON.stringify(this.diagnostics.get(uri))}`)), 20_000);
-      this.diagWaiters.push({ uri, ok, resolve: (d) => { clearTimeout(timer); resolve(d); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no matching diagnostics for ${uri}; last: ${JSON.stringify(this.diagnostics.get(uri))}`)),
+        20_000,
+      );
+      this.diagWaiters.push({
+        uri,
+        ok,
+        resolve: (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        },
+      });
     });
   }
 
@@ -98,14 +114,22 @@ class Client {
 
 async function start(root: string): Promise<Client> {
   const c = new Client(root);
-  const init = await c.request('initialize', { processId: process.pid, rootUri: pathToFileURL(root).toString(), workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }], capabilities: {} });
+  const init = await c.request('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(root).toString(),
+    workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }],
+    capabilities: {},
+  });
   assert.equal(init.capabilities.hoverProvider, true);
   c.notify('initialized', {});
   return c;
 }
 
 const uriOf = (root: string, f: string) => pathToFileURL(path.join(root, f)).toString();
-const open = (c: Client, root: string, file: string, languageId = 'plaintext') => c.notify('textDocument/didOpen', { textDocument: { uri: uriOf(root, file), languageId, version: 1, text: fs.readFileSync(path.join(root, file), 'utf8') } });
+const open = (c: Client, root: string, file: string, languageId = 'plaintext') =>
+  c.notify('textDocument/didOpen', {
+    textDocument: { uri: uriOf(root, file), languageId, version: 1, text: fs.readFileSync(path.join(root, file), 'utf8') },
+  });
 
 describe('seam lsp --stdio (LSP over stdio)', function () {
   this.timeout(60_000);
@@ -123,15 +147,31 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     assert.equal(typo.code, 'pip/invalid-operator');
     assert.equal(typo.severity, 1);
     assert.deepEqual(typo.range.start, { line: 1, character: 5 });
-    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: typo.range, context: { diagnostics: [typo] } });
+    const actions = await c.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: typo.range,
+      context: { diagnostics: [typo] },
+    });
     assert.equal(actions[0].title, "Change '>==' to '>='");
-    assert.deepEqual(actions[0].edit.changes[uri], [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, newText: '>=' }]);
+    assert.deepEqual(actions[0].edit.changes[uri], [
+      { range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, newText: '>=' },
+    ]);
     const single = diags.find((d: any) => d.range.start.line === 2)!;
-    const fix2 = await c.request('textDocument/codeAction', { textDocument: { uri }, range: single.range, context: { diagnostics: [single] } });
+    const fix2 = await c.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: single.range,
+      context: { diagnostics: [single] },
+    });
     assert.equal(fix2[0].title, "Change '=' to '=='");
-    c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, text: '>=' }] });
+    c.notify('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 8 } }, text: '>=' }],
+    });
     const after = await c.diagnosticsFor(uri, (d) => !d.some((x: any) => x.range.start.line === 1 && x.code === 'pip/invalid-operator'));
-    assert.ok(after.some((d: any) => d.range.start.line === 2), 'the other typo is still reported');
+    assert.ok(
+      after.some((d: any) => d.range.start.line === 2),
+      'the other typo is still reported',
+    );
     c.notify('textDocument/didClose', { textDocument: { uri } });
     await c.diagnosticsFor(uri, (d) => d.length === 0);
     assert.equal(await c.stop(), 0);
@@ -161,8 +201,15 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     const diags = await c.diagnosticsFor(uri, (d) => d.some((x: any) => x.code === 'plan/version-conflict'));
     const conflict = diags.find((d: any) => d.code === 'plan/version-conflict');
     assert.deepEqual(conflict.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } });
-    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: conflict.range, context: { diagnostics: [conflict] } });
-    assert.deepEqual(actions.map((a: any) => a.title), ['Move torch to uv (seam.toml)', "Accept Nix's version of torch (seam.toml: owner = \"nix\")"]);
+    const actions = await c.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: conflict.range,
+      context: { diagnostics: [conflict] },
+    });
+    assert.deepEqual(
+      actions.map((a: any) => a.title),
+      ['Move torch to uv (seam.toml)', 'Accept Nix\'s version of torch (seam.toml: owner = "nix")'],
+    );
     const edit = actions[0].edit.changes[uriOf(root, 'seam.toml')][0];
     assert.equal(edit.newText, 'policy = "nix"\n\n[overrides]\ntorch = { owner = "uv" }\n');
     await c.stop();
@@ -180,12 +227,22 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     for (const f of ['environment.yml', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'setup.cfg']) open(c, root, f);
     const env = await c.diagnosticsFor(uriOf(root, 'environment.yml'), (d) => d.some((x: any) => /include-missing/.test(x.code)));
     assert.equal(env.find((x: any) => /include-missing/.test(x.code)).range.start.line, 5);
-    const condaHover = await c.request('textDocument/hover', { textDocument: { uri: uriOf(root, 'environment.yml') }, position: { line: 2, character: 5 } });
+    const condaHover = await c.request('textDocument/hover', {
+      textDocument: { uri: uriOf(root, 'environment.yml') },
+      position: { line: 2, character: 5 },
+    });
     assert.match(condaHover.contents.value, /^\*\*numpy\*\* → \*\*Nix\*\* on cpu and cuda[\s\S]*also declared in: requirements\.txt:1/);
-    const reqs = await c.diagnosticsFor(uriOf(root, 'requirements.txt'), (d) => d.some((x: any) => x.code === 'seam/native-not-in-nixpkgs'));
-    assert.ok(reqs.some((x: any) => x.code === 'seam/contradicting-pins' || x.code === 'seam/duplicate'), JSON.stringify(reqs));
+    const reqs = await c.diagnosticsFor(uriOf(root, 'requirements.txt'), (d) =>
+      d.some((x: any) => x.code === 'seam/native-not-in-nixpkgs'),
+    );
+    assert.ok(
+      reqs.some((x: any) => x.code === 'seam/contradicting-pins' || x.code === 'seam/duplicate'),
+      JSON.stringify(reqs),
+    );
     for (const f of ['pyproject.toml', 'Pipfile', 'setup.cfg']) {
-      const d = await c.diagnosticsFor(uriOf(root, f), (x) => x.some((y: any) => /invalid-operator|invalid-specifier|invalid-requirement/.test(y.code)));
+      const d = await c.diagnosticsFor(uriOf(root, f), (x) =>
+        x.some((y: any) => /invalid-operator|invalid-specifier|invalid-requirement/.test(y.code)),
+      );
       assert.ok(d.length, f);
     }
     await c.stop();
@@ -209,7 +266,12 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
 
   it('malformed and huge inputs: diagnostics, never a crash', async () => {
     const big = Array.from({ length: 5000 }, (_, i) => `pkg${i}==1.${i}`).join('\n');
-    const root = tree({ 'pyproject.toml': '[project\nname = ', 'environment.yml': 'dependencies: [\n  - : :\n', 'requirements.txt': `${big}\n`, 'requirements-huge.txt': 'x'.repeat(5 * 1024 * 1024) });
+    const root = tree({
+      'pyproject.toml': '[project\nname = ',
+      'environment.yml': 'dependencies: [\n  - : :\n',
+      'requirements.txt': `${big}\n`,
+      'requirements-huge.txt': 'x'.repeat(5 * 1024 * 1024),
+    });
     const c = await start(root);
     for (const f of ['pyproject.toml', 'environment.yml', 'requirements.txt', 'requirements-huge.txt']) open(c, root, f);
     const toml = await c.diagnosticsFor(uriOf(root, 'pyproject.toml'), (d) => d.length > 0);
@@ -219,7 +281,10 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     const huge = await c.diagnosticsFor(uriOf(root, 'requirements-huge.txt'), (d) => d.length > 0);
     assert.match(huge[0].message, /over Seam's limit/);
     await c.diagnosticsFor(uriOf(root, 'requirements.txt'));
-    const h = await c.request('textDocument/hover', { textDocument: { uri: uriOf(root, 'requirements.txt') }, position: { line: 4999, character: 2 } });
+    const h = await c.request('textDocument/hover', {
+      textDocument: { uri: uriOf(root, 'requirements.txt') },
+      position: { line: 4999, character: 2 },
+    });
     assert.match(h.contents.value, /pkg4999/);
     assert.equal(await c.stop(), 0);
   });

@@ -22,19 +22,47 @@ export interface Toolchain {
 /** Installs (or finds) the toolchain; null with the reason when this machine cannot have it. */
 export function toolchain(): { tools: Toolchain | null; reason: string } {
   try {
-    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
-    const v = Object.fromEntries(out.trim().split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'e2e-setup.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15 * 60_000,
+    });
+    const v = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     return { tools: { node24: v.SEAM_E2E_NODE24, codeServer: v.SEAM_E2E_CODE_SERVER }, reason: '' };
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    return { tools: null, reason: `the code-server toolchain could not be installed: ${(err.stderr || err.message).trim().split('\n').pop()}` };
+    return {
+      tools: null,
+      reason: `the code-server toolchain could not be installed: ${(err.stderr || err.message).trim().split('\n').pop()}`,
+    };
   }
 }
 
 /** Packages the extension with vsce into a .vsix (what users install). */
 export function packageVsix(): string {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-vsix-')), 'seam.vsix');
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--baseContentUrl', 'https://example.invalid/seam/blob/main', '--baseImagesUrl', 'https://example.invalid/seam/raw/main', '-o', out], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--baseContentUrl',
+      'https://example.invalid/seam/blob/main',
+      '--baseImagesUrl',
+      'https://example.invalid/seam/raw/main',
+      '-o',
+      out,
+    ],
+    { cwd: ROOT, stdio: 'pipe', timeout: 120_000 },
+  );
   return out;
 }
 
@@ -57,23 +85,80 @@ export interface Editor {
 }
 
 /** Starts code-server on `folder` with the .vsix installed; `trusted` false leaves Workspace Trust on (folders open restricted). */
-export async function startEditor(tools: Toolchain, vsix: string, folder: string, trusted: boolean, extraSettings: Record<string, unknown> = {}): Promise<Editor> {
+export async function startEditor(
+  tools: Toolchain,
+  vsix: string,
+  folder: string,
+  trusted: boolean,
+  extraSettings: Record<string, unknown> = {},
+): Promise<Editor> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cs-'));
   const data = path.join(base, 'data');
   const ext = path.join(base, 'ext');
   fs.mkdirSync(path.join(data, 'User'), { recursive: true });
   fs.writeFileSync(path.join(base, 'config.yaml'), 'auth: none\n');
-  fs.writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify({
-    'terminal.integrated.gpuAcceleration': 'off', 'terminal.integrated.enablePersistentSessions': false, 'workbench.startupEditor': 'none',
-    'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'update.mode': 'none',
-    'security.workspace.trust.enabled': !trusted, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'window.commandCenter': false, ...extraSettings,
-  }, null, 2));
-  const env = { ...process.env, PATH: `${path.dirname(tools.node24)}:${process.env.PATH}`, HOME: base, XDG_CONFIG_HOME: path.join(base, 'xdg'), NIX_CONFIG: ['experimental-features = nix-command flakes', 'substituters =', 'flake-registry =', 'build-users-group =', 'sandbox = false'].join('\n') };
-  execFileSync(tools.codeServer, ['--config', path.join(base, 'config.yaml'), '--extensions-dir', ext, '--user-data-dir', data, '--install-extension', vsix], { env, stdio: 'pipe', timeout: 120_000 });
+  fs.writeFileSync(
+    path.join(data, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'terminal.integrated.gpuAcceleration': 'off',
+        'terminal.integrated.enablePersistentSessions': false,
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'security.workspace.trust.enabled': !trusted,
+        'workbench.tips.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'window.commandCenter': false,
+        ...extraSettings,
+      },
+      null,
+      2,
+    ),
+  );
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(tools.node24)}:${process.env.PATH}`,
+    HOME: base,
+    XDG_CONFIG_HOME: path.join(base, 'xdg'),
+    NIX_CONFIG: [
+      'experimental-features = nix-command flakes',
+      'substituters =',
+      'flake-registry =',
+      'build-users-group =',
+      'sandbox = false',
+    ].join('\n'),
+  };
+  execFileSync(
+    tools.codeServer,
+    ['--config', path.join(base, 'config.yaml'), '--extensions-dir', ext, '--user-data-dir', data, '--install-extension', vsix],
+    { env, stdio: 'pipe', timeout: 120_000 },
+  );
   const port = await freePort();
   const logFile = path.join(base, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(tools.codeServer, ['--config', path.join(base, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', data, folder], { env, detached: true, stdio: ['ignore', out, out] });
+  const child: ChildProcess = spawn(
+    tools.codeServer,
+    [
+      '--config',
+      path.join(base, 'config.yaml'),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--extensions-dir',
+      ext,
+      '--user-data-dir',
+      data,
+      folder,
+    ],
+    { env, detached: true, stdio: ['ignore', out, out] },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -110,7 +195,11 @@ export async function openPalette(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('Escape');
-    await page.locator('.part.sidebar .composite.title').first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page
+      .locator('.part.sidebar .composite.title')
+      .first()
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
     await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
     try {
       await input.fill(text, { timeout: 5_000 });
@@ -123,12 +212,15 @@ export async function openPalette(page: Page, text: string): Promise<void> {
 
 export async function palette(page: Page, command: string): Promise<void> {
   await openPalette(page, `>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command.replace(/^Seam: /, '') }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: command.replace(/^Seam: /, '') })
+    .first()
+    .waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
 }
 
-export const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
-
+export const toast = (page: Page, text: string | RegExp) =>
+  page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
 
 export interface EditorSession {
   /** The .vsix every editor of this suite installs. */
@@ -163,10 +255,22 @@ export function useEditors(name: string, baseSettings: Record<string, unknown> =
     tools = found.tools;
     vsix = packageVsix();
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+      ],
+    });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') for (const [i, p] of pages.entries()) await shot(p, `failed-${name}-${i}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      for (const [i, p] of pages.entries()) await shot(p, `failed-${name}-${i}`).catch(() => undefined);
   });
   after(async () => {
     await browser?.close();

@@ -32,7 +32,9 @@ describe('the language server in a real VS Code (code-server)', function () {
     await page.keyboard.press('Escape');
     await squiggle.click({ force: true });
     await page.keyboard.press('Control+.');
-    const fix = page.locator('.action-widget .monaco-list-row, .context-view .action-widget li', { hasText: "Change '>==' to '>='" }).first();
+    const fix = page
+      .locator('.action-widget .monaco-list-row, .context-view .action-widget li', { hasText: "Change '>==' to '>='" })
+      .first();
     await fix.waitFor({ timeout: 20_000 });
     await shot(page, '21-lsp-quickfix');
     await fix.click();
@@ -42,7 +44,10 @@ describe('the language server in a real VS Code (code-server)', function () {
     await page.locator('.view-lines .view-line', { hasText: 'torch>=2.2' }).first().locator('span').first().hover();
     const seamHover = page.locator('.monaco-hover', { hasText: 'on cpu and cuda' }).first();
     await seamHover.waitFor({ timeout: 20_000 });
-    assert.match(await seamHover.innerText(), /torch → Nix on cpu and cuda\s+Nix: native, CUDA-aware[\s\S]*nixpkgs: torch 2\.2\.1[\s\S]*requested: >=2\.2/);
+    assert.match(
+      await seamHover.innerText(),
+      /torch → Nix on cpu and cuda\s+Nix: native, CUDA-aware[\s\S]*nixpkgs: torch 2\.2\.1[\s\S]*requested: >=2\.2/,
+    );
     await shot(page, '22-lsp-fixed-hover');
   });
 });

@@ -36,7 +36,10 @@ async function terminalPrints(page: Page, marker: string): Promise<string> {
   if (marker === 'FIRST') {
     const old = fs.existsSync(TIMINGS) ? JSON.parse(fs.readFileSync(TIMINGS, 'utf8')) : {};
     fs.mkdirSync(path.dirname(TIMINGS), { recursive: true });
-    fs.writeFileSync(TIMINGS, `${JSON.stringify({ ...old, terminalMs: Date.now() - t0, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`);
+    fs.writeFileSync(
+      TIMINGS,
+      `${JSON.stringify({ ...old, terminalMs: Date.now() - t0, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`,
+    );
   }
   await page.waitForTimeout(300);
   await page.keyboard.type(`echo "${marker}=[$SEAM_TARGET][$SEAM_DEVICE][$SEAM_FIXTURE]"`);
@@ -54,7 +57,10 @@ async function terminalPrints(page: Page, marker: string): Promise<string> {
 
 describe('targets and terminals in a real VS Code (code-server)', function () {
   this.timeout(600_000);
-  const session = useEditors('terminals', { 'terminal.integrated.defaultProfile.linux': 'bash', 'terminal.integrated.shellIntegration.enabled': false });
+  const session = useEditors('terminals', {
+    'terminal.integrated.defaultProfile.linux': 'bash',
+    'terminal.integrated.shellIntegration.enabled': false,
+  });
 
   it('the status bar shows the target; terminals open inside it; the quick pick switches it', async () => {
     const ws = project();
@@ -77,7 +83,10 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
     const cuda = page.locator('.quick-input-list .monaco-list-row', { hasText: /PyTorch\/JAX built with CUDA/ }).first();
     await cuda.waitFor({ timeout: 30_000 });
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
-    assert.ok(rows.some((r) => /cpu/.test(r) && /recommended/.test(r) && /current/.test(r)), `cpu is recommended and current here (no GPU): ${JSON.stringify(rows)}`);
+    assert.ok(
+      rows.some((r) => /cpu/.test(r) && /recommended/.test(r) && /current/.test(r)),
+      `cpu is recommended and current here (no GPU): ${JSON.stringify(rows)}`,
+    );
     await shot(page, '12-target-pick');
     await cuda.click();
     // No GPU on this machine: the cuda shell resolves, and the item says what it will miss.
@@ -103,7 +112,10 @@ describe('targets and terminals in a real VS Code (code-server)', function () {
     assert.match(await status.innerText(), /^\s*Seam$/);
     await page.waitForTimeout(3_000);
     const logs = path.join(editor.base, 'data', 'logs');
-    const seamLog = fs.readdirSync(logs).map((d) => path.join(logs, d, 'exthost1', 'seam-dev.seam', 'Seam.log')).find((f) => fs.existsSync(f));
+    const seamLog = fs
+      .readdirSync(logs)
+      .map((d) => path.join(logs, d, 'exthost1', 'seam-dev.seam', 'Seam.log'))
+      .find((f) => fs.existsSync(f));
     assert.ok(seamLog, 'the Seam log exists');
     const text = fs.readFileSync(seamLog!, 'utf8');
     assert.match(text, /untrusted: reading only/);

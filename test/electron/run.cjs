@@ -22,6 +22,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`test:electron failed: ${e && e.message ? e.message : e}`);
+  console.error(`test:electron failed: ${e?.message ? e.message : e}`);
   process.exit(1);
 });

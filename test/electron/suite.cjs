@@ -12,10 +12,23 @@ exports.run = async function run() {
   assert.ok(ext, 'the extension is installed');
   await ext.activate();
   const commands = await vscode.commands.getCommands(true);
-  for (const c of ['seam.convert', 'seam.showPlan', 'seam.checkSetup', 'seam.checkContract', 'seam.selectTarget', 'seam.openTerminal', 'seam.showLog']) assert.ok(commands.includes(c), c);
+  for (const c of [
+    'seam.convert',
+    'seam.showPlan',
+    'seam.checkSetup',
+    'seam.checkContract',
+    'seam.selectTarget',
+    'seam.openTerminal',
+    'seam.showLog',
+  ])
+    assert.ok(commands.includes(c), c);
   const ok = await vscode.commands.executeCommand('seam.convert');
   assert.equal(ok, true, 'Convert to reproducible env succeeded');
   for (const f of ['flake.nix', 'seam.toml', '.gitignore', 'seam-plan.txt']) assert.ok(fs.existsSync(path.join(folder, f)), f);
-  assert.deepEqual(manifests.map((f) => fs.readFileSync(path.join(folder, f), 'utf8')), before, 'manifests byte-identical');
+  assert.deepEqual(
+    manifests.map((f) => fs.readFileSync(path.join(folder, f), 'utf8')),
+    before,
+    'manifests byte-identical',
+  );
   console.log('test:electron: 1 passed, 0 failed, 0 skipped');
 };

@@ -8,9 +8,10 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NIXPKGS_STUB, ROOT, nixEnv, skipBecause, tree, which } from '../helpers';
+import { NIXPKGS_STUB, nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
 
-const nix = (args: string[], cwd = ROOT) => execFileSync('nix', args, { cwd, env: nixEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+const nix = (args: string[], cwd = ROOT) =>
+  execFileSync('nix', args, { cwd, env: nixEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
 describe("Seam's contributor flake.nix", function () {
   this.timeout(180_000);
@@ -36,7 +37,9 @@ describe("Seam's contributor flake.nix", function () {
 
   it('the shell brings Node, nix, uv, git and Python with packaging, and turns flakes on', () => {
     const env = JSON.parse(nix(['print-dev-env', '--json', ...withStub(), `path:${flakeDir}#default`]));
-    const inputs = String(env.variables.nativeBuildInputs.value).split(' ').map((p: string) => p.replace(/^\/nix\/store\/[a-z0-9]{32}-/, ''));
+    const inputs = String(env.variables.nativeBuildInputs.value)
+      .split(' ')
+      .map((p: string) => p.replace(/^\/nix\/store\/[a-z0-9]{32}-/, ''));
     assert.deepEqual(inputs, ['nodejs_22', 'nix', 'uv', 'git', 'python3-env']);
     assert.match(env.variables.shellHook.value, /experimental-features = nix-command flakes/);
   });
@@ -44,7 +47,9 @@ describe("Seam's contributor flake.nix", function () {
   it('evaluates against a real nixpkgs', function () {
     const real = process.env.SEAM_TEST_NIXPKGS;
     if (!real) skipBecause(this, 'no nixpkgs available: set SEAM_TEST_NIXPKGS to a nixpkgs flake ref to run this');
-    const shown = JSON.parse(nix(['flake', 'show', '--json', '--no-write-lock-file', '--override-input', 'nixpkgs', real, `path:${flakeDir}`]));
+    const shown = JSON.parse(
+      nix(['flake', 'show', '--json', '--no-write-lock-file', '--override-input', 'nixpkgs', real, `path:${flakeDir}`]),
+    );
     assert.equal(shown.devShells['x86_64-linux'].default.name, 'seam-dev');
   });
 });

@@ -13,9 +13,9 @@ import { convertProject, projectManifests } from '../../src/core/generate/conver
 import { nixString } from '../../src/core/generate/escape';
 import { applyWrites, planWrites } from '../../src/core/generate/write';
 import { readProject } from '../../src/core/manifests/index';
-import { ROOT, nixEnv, skipBecause, tree, which } from '../helpers';
+import { nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
+import { HOSTILE } from '../support/hostile';
 import { makeSeamStub } from '../support/seam-stub';
-import { HOSTILE } from '../unit/generate.test';
 
 const run = (cmd: string, args: string[], cwd: string) => {
   const r = spawnSync(cmd, args, { cwd, env: { ...nixEnv(), SEAM_QUIET: '1' }, encoding: 'utf8', timeout: 120_000 });
@@ -35,13 +35,31 @@ function project(files: Record<string, string>): string {
 }
 
 const SHAPES: Record<string, Record<string, string>> = {
-  'conda + pip with CUDA (the example)': Object.fromEntries(['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'].map((f) => [f, fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f), 'utf8')])),
+  'conda + pip with CUDA (the example)': Object.fromEntries(
+    ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'].map((f) => [
+      f,
+      fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f), 'utf8'),
+    ]),
+  ),
   'requirements with no GPU packages': { 'requirements.txt': 'requests>=2\nrich\nclick==8.1.7\n' },
-  'jax with cuda12 extras (Pipfile, Python 3.10)': { Pipfile: '[packages]\njax = {extras = ["cuda12"], version = ">=0.4"}\nflax = "*"\n[requires]\npython_version = "3.10"\n' },
-  'tensorflow-gpu and faiss-gpu (poetry)': { 'pyproject.toml': '[tool.poetry]\nname = "tf"\n[tool.poetry.dependencies]\npython = "^3.11"\ntensorflow-gpu = "*"\nfaiss-gpu = "*"\n' },
-  'PEP 621 with torch from the cu121 index': { 'pyproject.toml': '[project]\nname = "p"\nrequires-python = ">=3.12"\ndependencies = ["torch==2.2.1+cu121", "numpy"]\n', 'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu121\ntorch\n' },
-  'conda system tools and CUDA libraries': { 'environment.yml': 'name: sys\ndependencies:\n  - python=3.12\n  - ffmpeg\n  - gdal\n  - cudnn\n  - nccl\n  - cuda-nvcc\n  - rust\n' },
-  'hostile names and URLs': { 'environment.yml': `name: ${JSON.stringify(HOSTILE.join(' '))}\ndependencies:\n  - pip:\n    - "pkg @ https://example.com/\${x}/a'b/pkg-1.0.tar.gz"\n`, 'requirements.txt': '--index-url https://example.com/${builtins.abort}/simple\nrequests\n', 'requirements-$(touch PWNED)-"${builtins.abort "x"}".txt': 'six\n' },
+  'jax with cuda12 extras (Pipfile, Python 3.10)': {
+    Pipfile: '[packages]\njax = {extras = ["cuda12"], version = ">=0.4"}\nflax = "*"\n[requires]\npython_version = "3.10"\n',
+  },
+  'tensorflow-gpu and faiss-gpu (poetry)': {
+    'pyproject.toml': '[tool.poetry]\nname = "tf"\n[tool.poetry.dependencies]\npython = "^3.11"\ntensorflow-gpu = "*"\nfaiss-gpu = "*"\n',
+  },
+  'PEP 621 with torch from the cu121 index': {
+    'pyproject.toml': '[project]\nname = "p"\nrequires-python = ">=3.12"\ndependencies = ["torch==2.2.1+cu121", "numpy"]\n',
+    'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu121\ntorch\n',
+  },
+  'conda system tools and CUDA libraries': {
+    'environment.yml': 'name: sys\ndependencies:\n  - python=3.12\n  - ffmpeg\n  - gdal\n  - cudnn\n  - nccl\n  - cuda-nvcc\n  - rust\n',
+  },
+  'hostile names and URLs': {
+    'environment.yml': `name: ${JSON.stringify(HOSTILE.join(' '))}\ndependencies:\n  - pip:\n    - "pkg @ https://example.com/\${x}/a'b/pkg-1.0.tar.gz"\n`,
+    'requirements.txt': '--index-url https://example.com/${builtins.abort}/simple\nrequests\n',
+    'requirements-$(touch PWNED)-"${builtins.abort "x"}".txt': 'six\n',
+  },
 };
 
 describe('generated flake.nix (real nix)', function () {
@@ -70,35 +88,68 @@ describe('generated flake.nix (real nix)', function () {
   it('hostile manifest text is never interpreted: the flake evaluates, the shell runs, nothing from a manifest executes', () => {
     const root = project(SHAPES['hostile names and URLs']);
     const flake = fs.readFileSync(path.join(root, 'flake.nix'), 'utf8');
-    assert.match(flake.split('\n')[0], /requirements-\$\(touch PWNED\)-"\$\{builtins\.abort "x"\}"\.txt/, 'the file name is in the header comment, on one line');
-    const description = JSON.parse(run('nix-instantiate', ['--eval', '--json', '--expr', `(import ${path.join(root, 'flake.nix')}).description`], root));
+    assert.match(
+      flake.split('\n')[0],
+      /requirements-\$\(touch PWNED\)-"\$\{builtins\.abort "x"\}"\.txt/,
+      'the file name is in the header comment, on one line',
+    );
+    const description = JSON.parse(
+      run('nix-instantiate', ['--eval', '--json', '--expr', `(import ${path.join(root, 'flake.nix')}).description`], root),
+    );
     assert.match(description, /^Python environment for [a-z0-9-]+ \(Nix \+ uv, generated by Seam\)$/);
     run('nix', ['develop', ...withStub(), `${root}#cpu`, '-c', 'true'], root);
     assert.ok(!fs.existsSync(path.join(root, 'PWNED')), 'a command in a file name ran');
     // Every string Seam writes into Nix, evaluated by Nix, is the string it meant.
-    for (const h of HOSTILE) assert.equal(JSON.parse(run('nix', ['eval', '--json', '--expr', nixString(h)], root)), h.replace(/\u0000/g, '\uFFFD'));
+    for (const h of HOSTILE)
+      assert.equal(JSON.parse(run('nix', ['eval', '--json', '--expr', nixString(h)], root)), h.replaceAll('\u0000', '\uFFFD'));
   });
 
-  it('the cuda shell uses the CUDA set the manifests asked for; without a request, nixpkgs\' default', () => {
+  it("the cuda shell uses the CUDA set the manifests asked for; without a request, nixpkgs' default", () => {
     const asked = project(SHAPES['conda + pip with CUDA (the example)']);
-    assert.equal(JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], asked)), '12.6');
-    assert.equal(JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cpu.SEAM_CUDA_VERSION`], asked)), '');
+    assert.equal(
+      JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], asked)),
+      '12.6',
+    );
+    assert.equal(
+      JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cpu.SEAM_CUDA_VERSION`], asked)),
+      '',
+    );
     const plain = project(SHAPES['requirements with no GPU packages']);
-    assert.equal(JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${plain}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], plain)), '12.9');
+    assert.equal(
+      JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${plain}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], plain)),
+      '12.9',
+    );
   });
 
   it('system packages and CUDA libraries land in the shells that need them', () => {
     const root = project(SHAPES['conda system tools and CUDA libraries']);
-    const names = (target: string) => JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${root}#devShells.x86_64-linux.${target}.nativeBuildInputs`, '--apply', 'map (d: d.name)'], root));
-    assert.deepEqual(names('cpu'), ['python312-env', 'uv-stand-in', 'cargo', 'ffmpeg', 'rustc'], 'gdal is a Python package (osgeo) from Nix; the CUDA libraries are not in the cpu shell');
+    const names = (target: string) =>
+      JSON.parse(
+        run(
+          'nix',
+          ['eval', '--json', ...withStub(), `${root}#devShells.x86_64-linux.${target}.nativeBuildInputs`, '--apply', 'map (d: d.name)'],
+          root,
+        ),
+      );
+    assert.deepEqual(
+      names('cpu'),
+      ['python312-env', 'uv-stand-in', 'cargo', 'ffmpeg', 'rustc'],
+      'gdal is a Python package (osgeo) from Nix; the CUDA libraries are not in the cpu shell',
+    );
     const cuda = names('cuda');
     for (const n of ['cuda-12_9-cudnn', 'cuda-12_9-nccl', 'cuda-12_9-cuda_nvcc', 'ffmpeg']) assert.ok(cuda.includes(n), `${n} in ${cuda}`);
   });
 
-  it('nix develop: .venv on the Nix Python sees the Nix packages (CUDA builds in the cuda shell), and is reused', function () {
+  it('nix develop: .venv on the Nix Python sees the Nix packages (CUDA builds in the cuda shell), and is reused', () => {
     const root = project(SHAPES['conda + pip with CUDA (the example)']);
     const probe = 'import json, sys, torch, numpy; print(json.dumps([sys.prefix, torch.__file__, torch.cuda, numpy.version]))';
-    const inShell = (target: string) => JSON.parse(run('nix', ['develop', ...withStub(), `${root}#${target}`, '-c', 'python', '-c', probe], root).trim().split('\n').pop()!);
+    const inShell = (target: string) =>
+      JSON.parse(
+        run('nix', ['develop', ...withStub(), `${root}#${target}`, '-c', 'python', '-c', probe], root)
+          .trim()
+          .split('\n')
+          .pop()!,
+      );
     const [prefix, torchFile, cuda, numpyVersion] = inShell('cuda');
     assert.equal(fs.realpathSync(prefix), fs.realpathSync(path.join(root, '.venv')));
     assert.match(torchFile, /^\/nix\/store\/[a-z0-9]{32}-python311-env\//);
@@ -108,14 +159,18 @@ describe('generated flake.nix (real nix)', function () {
     assert.match(cfg, /^include-system-site-packages = true$/m);
     assert.match(cfg, /^home = \/nix\/store\/[a-z0-9]{32}-python311-stand-in\/bin$/m);
     const [, cpuTorch, cpuCuda] = inShell('cpu');
-    assert.equal(cpuCuda, false, 'the cpu shell\'s torch is built without CUDA');
+    assert.equal(cpuCuda, false, "the cpu shell's torch is built without CUDA");
     assert.notEqual(cpuTorch, torchFile);
     assert.equal(fs.readFileSync(path.join(root, '.venv', 'pyvenv.cfg'), 'utf8'), cfg, 'the same interpreter: .venv is kept');
   });
 
   it('nix develop leaves a .venv that is not a virtual environment alone', () => {
     const root = project({ 'requirements.txt': 'numpy\n', '.venv/notes.txt': 'mine\n' });
-    const r = spawnSync('nix', ['develop', ...withStub(), `${root}#cpu`, '-c', 'true'], { cwd: root, env: { ...nixEnv(), SEAM_QUIET: '1' }, encoding: 'utf8' });
+    const r = spawnSync('nix', ['develop', ...withStub(), `${root}#cpu`, '-c', 'true'], {
+      cwd: root,
+      env: { ...nixEnv(), SEAM_QUIET: '1' },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /\.venv is not a virtual environment; leaving it alone/);
     assert.deepEqual(fs.readdirSync(path.join(root, '.venv')), ['notes.txt']);
@@ -125,7 +180,21 @@ describe('generated flake.nix (real nix)', function () {
     const real = process.env.SEAM_TEST_NIXPKGS;
     if (!real) skipBecause(this, 'no nixpkgs available: set SEAM_TEST_NIXPKGS to a nixpkgs flake ref or path');
     const root = project(SHAPES['conda + pip with CUDA (the example)']);
-    const out = execFileSync('nix', ['eval', '--json', '--override-input', 'nixpkgs', real, '--no-write-lock-file', `${root}#devShells.x86_64-linux`, '--apply', 'builtins.mapAttrs (n: s: s.name)'], { cwd: root, env: nixEnv(), encoding: 'utf8' });
+    const out = execFileSync(
+      'nix',
+      [
+        'eval',
+        '--json',
+        '--override-input',
+        'nixpkgs',
+        real,
+        '--no-write-lock-file',
+        `${root}#devShells.x86_64-linux`,
+        '--apply',
+        'builtins.mapAttrs (n: s: s.name)',
+      ],
+      { cwd: root, env: nixEnv(), encoding: 'utf8' },
+    );
     assert.deepEqual(JSON.parse(out), { cpu: 'seam-cpu', cuda: 'seam-cuda', default: 'seam-cpu' });
   });
 });

@@ -7,11 +7,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, nixEnv, skipBecause, tree, which } from '../helpers';
+import { nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
 import { makeSeamStub } from '../support/seam-stub';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const seam = (args: string[], cwd: string) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: nixEnv(), timeout: 600_000 });
+const seam = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: nixEnv(), timeout: 600_000 });
 
 describe('seam index refresh (real nix eval)', function () {
   this.timeout(900_000);
@@ -23,11 +24,19 @@ describe('seam index refresh (real nix eval)', function () {
   it('reads versions, attributes and CUDA sets from the nixpkgs it is given, and convert uses them', () => {
     const stub = makeSeamStub();
     const facts = path.join(stub, 'facts.nix');
-    fs.writeFileSync(facts, fs.readFileSync(facts, 'utf8').replace(/"torch" = \{ pypi = "torch"; version = "[^"]*"; \};/, '"torch" = { pypi = "torch"; version = "2.9.1"; };'));
+    fs.writeFileSync(
+      facts,
+      fs
+        .readFileSync(facts, 'utf8')
+        .replace(/"torch" = \{ pypi = "torch"; version = "[^"]*"; \};/, '"torch" = { pypi = "torch"; version = "2.9.1"; };'),
+    );
     const root = tree({ 'requirements.txt': 'torch>=2.5\nrequests\n' });
     const r = seam(['index', 'refresh', '--nixpkgs', stub], root);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /8\d{3} python3Packages attributes, \d+ versions, CUDA sets 12_6, 12_8, 12_9, 13_2 \(default 12_9\) → \.seam\/index\.json/);
+    assert.match(
+      r.stdout,
+      /8\d{3} python3Packages attributes, \d+ versions, CUDA sets 12_6, 12_8, 12_9, 13_2 \(default 12_9\) → \.seam\/index\.json/,
+    );
     const index = JSON.parse(fs.readFileSync(path.join(root, '.seam', 'index.json'), 'utf8'));
     assert.equal(index.python.packages.torch.version, '2.9.1');
     assert.equal(index.python.packages.torch.uncertain, undefined);

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyTo, cachedEnv, driverLibFolder, ResolveError, resolveEnv, type Runner, runProcess } from '../../src/core/env/resolve';
+import { applyTo, cachedEnv, driverLibFolder, ResolveError, type Runner, resolveEnv, runProcess } from '../../src/core/env/resolve';
 import { FIXTURES, nixEnv, skipBecause, tree, which } from '../helpers';
 
 const FLAKE = fs.readFileSync(path.join(FIXTURES, 'env-flake', 'flake.nix'), 'utf8');
@@ -24,10 +24,20 @@ describe('environment resolution (real nix print-dev-env)', function () {
     calls++;
     return runProcess(cmd, args, o);
   };
-  const setup = () => ({ root: tree({ 'flake.nix': FLAKE, 'seam.toml': 'policy = "nix"\n' }), cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cache-')) });
-  const opts = (root: string, cacheDir: string, target = 'cpu') => ({ root, cacheDir, target, nix: 'nix', env: nixEnv(), runner: counting });
+  const setup = () => ({
+    root: tree({ 'flake.nix': FLAKE, 'seam.toml': 'policy = "nix"\n' }),
+    cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cache-')),
+  });
+  const opts = (root: string, cacheDir: string, target = 'cpu') => ({
+    root,
+    cacheDir,
+    target,
+    nix: 'nix',
+    env: nixEnv(),
+    runner: counting,
+  });
 
-  it('resolves each target\'s variables and PATH, without the builder\'s noise', async () => {
+  it("resolves each target's variables and PATH, without the builder's noise", async () => {
     const { root, cacheDir } = setup();
     const cpu = await resolveEnv(opts(root, cacheDir, 'cpu'));
     assert.equal(cpu.fromCache, false);
@@ -38,7 +48,10 @@ describe('environment resolution (real nix print-dev-env)', function () {
     for (const noise of ['HOME', 'TMPDIR', 'NIX_BUILD_TOP', 'out', 'builder', 'PATH']) assert.ok(!(noise in cpu.env.variables), noise);
     assert.deepEqual(cpu.env.path, ['/fixture/cpu/bin']);
     const cuda = await resolveEnv(opts(root, cacheDir, 'cuda'));
-    assert.deepEqual([cuda.env.variables.SEAM_TARGET, cuda.env.variables.SEAM_DEVICE, cuda.env.variables.LD_LIBRARY_PATH], ['cuda', 'gpu', '/fixture/cuda/stubs']);
+    assert.deepEqual(
+      [cuda.env.variables.SEAM_TARGET, cuda.env.variables.SEAM_DEVICE, cuda.env.variables.LD_LIBRARY_PATH],
+      ['cuda', 'gpu', '/fixture/cuda/stubs'],
+    );
   });
 
   it('a second resolve comes from the cache and runs no nix; an edit to flake.nix or seam.toml makes it stale', async () => {
@@ -85,9 +98,18 @@ describe('environment resolution (real nix print-dev-env)', function () {
       throw new Error('resolved');
     };
     const missing = await fails({ ...opts(root, cacheDir), nix: '/nonexistent/nix' });
-    assert.deepEqual([missing.kind, missing.fix], ['nix-missing', 'install Nix (https://nixos.org/download), or set seam.nixPath to where it is']);
+    assert.deepEqual(
+      [missing.kind, missing.fix],
+      ['nix-missing', 'install Nix (https://nixos.org/download), or set seam.nixPath to where it is'],
+    );
     assert.equal((await fails(opts(root, cacheDir, 'tpu'))).kind, 'no-target');
-    const off = await fails({ ...opts(root, cacheDir), env: { ...process.env, NIX_CONFIG: 'substituters =\nflake-registry =\nbuild-users-group =\nsandbox = false\nexperimental-features =' } });
+    const off = await fails({
+      ...opts(root, cacheDir),
+      env: {
+        ...process.env,
+        NIX_CONFIG: 'substituters =\nflake-registry =\nbuild-users-group =\nsandbox = false\nexperimental-features =',
+      },
+    });
     assert.equal(off.kind, 'flakes-disabled');
     assert.match(off.fix, /experimental-features = nix-command flakes/);
     if (which('git')) {
@@ -107,7 +129,7 @@ describe('environment resolution (real nix print-dev-env)', function () {
     await assert.rejects(resolveEnv({ ...opts(root, cacheDir), signal: abort.signal }), (e: Error) => e.name === 'AbortError');
   });
 
-  it('puts a folder of only the host driver\'s libraries ahead of CUDA stubs', async () => {
+  it("puts a folder of only the host driver's libraries ahead of CUDA stubs", async () => {
     const host = tree({ 'libcuda.so.1': '', 'libcuda.so.570.133.20': '', 'libnvidia-ml.so.1': '', 'libcudart.so.12': '', 'libz.so.1': '' });
     const dest = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-drv-')), 'driver');
     assert.equal(driverLibFolder(host, dest), dest);

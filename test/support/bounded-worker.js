@@ -7,6 +7,6 @@ const { parentPort, workerData } = require('node:worker_threads');
     await mod[workerData.fn](...workerData.args);
     parentPort.postMessage({ ok: true });
   } catch (e) {
-    parentPort.postMessage({ ok: false, error: e && e.stack ? String(e.stack) : String(e) });
+    parentPort.postMessage({ ok: false, error: e?.stack ? String(e.stack) : String(e) });
   }
 })();

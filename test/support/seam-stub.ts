@@ -8,14 +8,18 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import bundled from '../../src/core/knowledge/data/knowledge.json';
 import { nixString } from '../../src/core/generate/escape';
 import { systemAttrs } from '../../src/core/generate/flake';
+import bundled from '../../src/core/knowledge/data/knowledge.json';
 import { FIXTURES } from '../helpers';
 
 export function hostPython(): { executable: string; version: string } | null {
   try {
-    const out = execFileSync('python3', ['-c', 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim().split('\n');
+    const out = execFileSync('python3', ['-c', 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n');
     return { executable: out[0], version: out[1] };
   } catch {
     return null;
@@ -30,7 +34,8 @@ export function makeSeamStub(): string {
   fs.writeFileSync(path.join(dir, 'host.nix'), `{ python = ${nixString(py.executable)}; version = ${nixString(py.version)}; }\n`);
   const python = new Map<string, { pypi: string; version: string | null }>();
   for (const attr of bundled.python.attrs) python.set(attr, { pypi: attr, version: null });
-  for (const [pypi, p] of Object.entries(bundled.python.packages as Record<string, { attr: string; version: string | null }>)) python.set(p.attr, { pypi, version: p.version });
+  for (const [pypi, p] of Object.entries(bundled.python.packages as Record<string, { attr: string; version: string | null }>))
+    python.set(p.attr, { pypi, version: p.version });
   const top = new Set<string>();
   const cuda = new Set<string>();
   for (const c of Object.values(bundled.conda as Record<string, { nixTopLevel?: string; nixPython?: string; pypi?: string }>)) {
@@ -40,18 +45,26 @@ export function makeSeamStub(): string {
       else if (!a.includes('.')) top.add(a);
     }
   }
-  const attrs = [...python].sort(([a], [b]) => (a < b ? -1 : 1)).map(([attr, p]) => `    ${nixString(attr)} = { pypi = ${nixString(p.pypi)}; version = ${p.version === null ? 'null' : nixString(p.version)}; };`);
-  fs.writeFileSync(path.join(dir, 'facts.nix'), [
-    '{',
-    '  python = {',
-    ...attrs,
-    '  };',
-    `  top = [ ${[...top].sort().map(nixString).join(' ')} ];`,
-    `  cudaSets = [ ${bundled.cuda.sets.map(nixString).join(' ')} ];`,
-    `  cudaDefault = ${nixString(bundled.cuda.default)};`,
-    `  cudaPackages = [ ${[...cuda].sort().map(nixString).join(' ')} ];`,
-    '}',
-    '',
-  ].join('\n'));
+  const attrs = [...python]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(
+      ([attr, p]) =>
+        `    ${nixString(attr)} = { pypi = ${nixString(p.pypi)}; version = ${p.version === null ? 'null' : nixString(p.version)}; };`,
+    );
+  fs.writeFileSync(
+    path.join(dir, 'facts.nix'),
+    [
+      '{',
+      '  python = {',
+      ...attrs,
+      '  };',
+      `  top = [ ${[...top].sort().map(nixString).join(' ')} ];`,
+      `  cudaSets = [ ${bundled.cuda.sets.map(nixString).join(' ')} ];`,
+      `  cudaDefault = ${nixString(bundled.cuda.default)};`,
+      `  cudaPackages = [ ${[...cuda].sort().map(nixString).join(' ')} ];`,
+      '}',
+      '',
+    ].join('\n'),
+  );
   return dir;
 }

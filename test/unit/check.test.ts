@@ -35,7 +35,10 @@ describe('uv.lock (real files)', function () {
     assert.equal(zonos.packages.length, 116, 'the older format without `revision`');
   });
   it('says where a broken lock breaks', () => {
-    assert.throws(() => parseUvLock('version = 1\n\n[[package]]\nname = "x"\nversion = \n'), (e: Error & { line?: number }) => /not valid TOML/.test(e.message) && e.line === 5);
+    assert.throws(
+      () => parseUvLock('version = 1\n\n[[package]]\nname = "x"\nversion = \n'),
+      (e: Error & { line?: number }) => /not valid TOML/.test(e.message) && e.line === 5,
+    );
   });
   it('keeps uv off torch and everything only torch needs (nvidia-*, triton), but not what the project needs too', () => {
     const lock = parseUvLock(lockText('Zyphra__Zonos'));
@@ -55,10 +58,18 @@ describe('uv.lock (real files)', function () {
   it('seam-uv.py (real Python) keeps uv off exactly what `seam check` computes, on every lock', function () {
     const py = spawnSync('python3', ['-c', 'import tomllib'], { encoding: 'utf8' });
     if (!which('python3') || py.status !== 0) skipBecause(this, 'python3 with tomllib (3.11+) is not installed');
-    const dir = tree({ 'seam-uv.py': UV_HELPER, 'site/torch-2.2.1.dist-info/METADATA': 'Metadata-Version: 2.1\nName: torch\nVersion: 2.2.1\n\n', 'site/Jinja2-3.1.4.dist-info/METADATA': 'Name: Jinja2\nVersion: 3.1.4\n\nbody\nName: not-this\n' });
+    const dir = tree({
+      'seam-uv.py': UV_HELPER,
+      'site/torch-2.2.1.dist-info/METADATA': 'Metadata-Version: 2.1\nName: torch\nVersion: 2.2.1\n\n',
+      'site/Jinja2-3.1.4.dist-info/METADATA': 'Name: Jinja2\nVersion: 3.1.4\n\nbody\nName: not-this\n',
+    });
     fs.writeFileSync(path.join(dir, 'owned.txt'), 'numpy\ntorchaudio\n');
     for (const name of ['karpathy__nanochat', 'Zyphra__Zonos', 'pallets__click', 'NVIDIA-NeMo__RL']) {
-      const r = spawnSync('python3', [path.join(dir, 'seam-uv.py'), path.join(LOCKS, `${name}.uv.lock`), path.join(dir, 'site'), path.join(dir, 'owned.txt')], { encoding: 'utf8' });
+      const r = spawnSync(
+        'python3',
+        [path.join(dir, 'seam-uv.py'), path.join(LOCKS, `${name}.uv.lock`), path.join(dir, 'site'), path.join(dir, 'owned.txt')],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.status, 0, r.stderr);
       const args = r.stdout.trim().split('\n').filter(Boolean);
       const names = args.filter((_, i) => i % 2 === 1);
@@ -76,22 +87,61 @@ describe('uv.lock (real files)', function () {
 describe('the contract', () => {
   const lock = () => parseUvLock(lockText('karpathy__nanochat'));
   it('one line per violation: package, both versions and the fix', () => {
-    const r = checkContract({ lock: lock(), owned: new Set(['torch', 'numpy']), nixVersions: new Map([['torch', '2.5.1'], ['numpy', '2.3.3']]), generatedPyproject: false });
-    assert.deepEqual(r.violations.map((v) => v.package), ['numpy', 'torch']);
+    const r = checkContract({
+      lock: lock(),
+      owned: new Set(['torch', 'numpy']),
+      nixVersions: new Map([
+        ['torch', '2.5.1'],
+        ['numpy', '2.3.3'],
+      ]),
+      generatedPyproject: false,
+    });
+    assert.deepEqual(
+      r.violations.map((v) => v.package),
+      ['numpy', 'torch'],
+    );
     const torch = r.violations.find((v) => v.package === 'torch')!;
-    assert.equal(torch.message, 'torch: uv.lock has 2.9.1, 2.9.1+cpu, 2.9.1+cu128, Nix has 2.5.1 — fix: add "torch==2.5.1" to [tool.uv] constraint-dependencies in pyproject.toml (seam-plan.txt lists them all), then `uv lock`');
+    assert.equal(
+      torch.message,
+      'torch: uv.lock has 2.9.1, 2.9.1+cpu, 2.9.1+cu128, Nix has 2.5.1 — fix: add "torch==2.5.1" to [tool.uv] constraint-dependencies in pyproject.toml (seam-plan.txt lists them all), then `uv lock`',
+    );
     assert.ok(r.keptOut.includes('nvidia-nccl-cu12'));
   });
-  it('holds when uv.lock has Nix\'s versions and .venv has nothing of Nix\'s', () => {
-    const r = checkContract({ lock: lock(), owned: new Set(['torch']), nixVersions: new Map([['torch', '2.9.1']]), venv: new Map([['wandb', '0.21.3']]), generatedPyproject: true });
+  it("holds when uv.lock has Nix's versions and .venv has nothing of Nix's", () => {
+    const r = checkContract({
+      lock: lock(),
+      owned: new Set(['torch']),
+      nixVersions: new Map([['torch', '2.9.1']]),
+      venv: new Map([['wandb', '0.21.3']]),
+      generatedPyproject: true,
+    });
     assert.deepEqual(r.violations, []);
   });
   it('catches what uv put into .venv that Nix provides or only Nix packages need', () => {
-    const r = checkContract({ lock: lock(), owned: new Set(['torch']), nixVersions: new Map([['torch', '2.9.1']]), venv: new Map([['torch', '2.9.1'], ['nvidia-cublas-cu12', '12.8.4.1'], ['wandb', '0.21.3']]), generatedPyproject: true });
-    assert.deepEqual(r.violations.map((v) => v.message.split(' — ')[0]), ['nvidia-cublas-cu12: .venv has 12.8.4.1 installed by uv, but only torch (Nix) needs it', 'torch: .venv has 2.9.1 installed by uv, but Nix provides torch 2.9.1']);
+    const r = checkContract({
+      lock: lock(),
+      owned: new Set(['torch']),
+      nixVersions: new Map([['torch', '2.9.1']]),
+      venv: new Map([
+        ['torch', '2.9.1'],
+        ['nvidia-cublas-cu12', '12.8.4.1'],
+        ['wandb', '0.21.3'],
+      ]),
+      generatedPyproject: true,
+    });
+    assert.deepEqual(
+      r.violations.map((v) => v.message.split(' — ')[0]),
+      [
+        'nvidia-cublas-cu12: .venv has 12.8.4.1 installed by uv, but only torch (Nix) needs it',
+        'torch: .venv has 2.9.1 installed by uv, but Nix provides torch 2.9.1',
+      ],
+    );
   });
   it('reads the Nix-owned names out of a generated flake.nix', () => {
-    assert.deepEqual([...ownedFromFlake('x\n          nixOwned = [\n            "torch"\n            "Pillow"\n          ];\n y nixOwned = [ ];\n')], ['torch', 'pillow']);
+    assert.deepEqual(
+      [...ownedFromFlake('x\n          nixOwned = [\n            "torch"\n            "Pillow"\n          ];\n y nixOwned = [ ];\n')],
+      ['torch', 'pillow'],
+    );
   });
   it('adds what nixpkgs brings along with a Nix package (torch → filelock, jinja2, …)', () => {
     const all = withNixClosure(new Set(['torch']), defaultKnowledge());

@@ -29,7 +29,11 @@ describe('conda match specs', () => {
 
   it('rejects specs conda would reject, with a column', () => {
     for (const bad of ['', '::numpy', 'numpy=1=2=3', 'numpy 1 2 3', 'numpy@1', '=1.2']) {
-      assert.throws(() => parseCondaSpec(bad), (e: unknown) => e instanceof SeamError && (e.column ?? 0) >= 1, bad);
+      assert.throws(
+        () => parseCondaSpec(bad),
+        (e: unknown) => e instanceof SeamError && (e.column ?? 0) >= 1,
+        bad,
+      );
     }
   });
 
@@ -74,23 +78,32 @@ prefix: /opt/conda/envs/vision
     assert.equal(m.name, 'vision');
     assert.deepEqual(m.channels, ['pytorch', 'nvidia', 'conda-forge']);
     assert.equal(m.python?.specifier, '==3.10.*');
-    assert.deepEqual(m.requirements.map((r) => [r.ecosystem, r.name, r.specifier, r.source.line, r.source.column]), [
-      ['conda', 'python', '==3.10.*', 7, 5],
-      ['conda', 'pytorch', '==2.1.0', 8, 5],
-      ['conda', 'pytorch-cuda', '==12.1.*', 9, 5],
-      ['conda', 'numpy', '>=1.24,<2', 10, 5],
-      ['conda', 'ffmpeg', '', 11, 5],
-      ['conda', 'pip', '', 12, 5],
-      ['pypi', 'wandb', '', 1, 1],
-      ['pypi', 'vision-lab', '', 16, 12],
-      ['pypi', 'accelerate', '', 18, 10],
-    ]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.ecosystem, r.name, r.specifier, r.source.line, r.source.column]),
+      [
+        ['conda', 'python', '==3.10.*', 7, 5],
+        ['conda', 'pytorch', '==2.1.0', 8, 5],
+        ['conda', 'pytorch-cuda', '==12.1.*', 9, 5],
+        ['conda', 'numpy', '>=1.24,<2', 10, 5],
+        ['conda', 'ffmpeg', '', 11, 5],
+        ['conda', 'pip', '', 12, 5],
+        ['pypi', 'wandb', '', 1, 1],
+        ['pypi', 'vision-lab', '', 16, 12],
+        ['pypi', 'accelerate', '', 18, 10],
+      ],
+    );
     assert.deepEqual(m.requirements[1].conda, { channel: 'pytorch', version: '2.1.0', build: '*cuda*' });
     assert.equal(m.requirements[7].editable, true);
     assert.equal(m.requirements[6].source.path, path.join(dir, 'requirements-pip.txt'));
-    assert.deepEqual(m.indexes.filter((i) => i.kind === 'extra-index-url').map((i) => [i.url, i.source.line]), [['https://download.pytorch.org/whl/cu121', 15]]);
+    assert.deepEqual(
+      m.indexes.filter((i) => i.kind === 'extra-index-url').map((i) => [i.url, i.source.line]),
+      [['https://download.pytorch.org/whl/cu121', 15]],
+    );
     assert.deepEqual(m.extra, { variables: { CUDA_VISIBLE_DEVICES: '0', OMP_NUM_THREADS: '8' }, prefix: '/opt/conda/envs/vision' });
-    assert.deepEqual(m.problems.map((p) => [p.line, p.column, p.code]), [[17, 21, 'pip/invalid-operator']]);
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.column, p.code]),
+      [[17, 21, 'pip/invalid-operator']],
+    );
   });
 
   it('reports malformed YAML with its line, and keeps what it could read', () => {
@@ -98,7 +111,10 @@ prefix: /opt/conda/envs/vision
     const yaml = m.problems.find((p) => p.code === 'yaml/syntax')!;
     assert.ok(yaml.line >= 4, `line ${yaml.line}`);
     assert.match(yaml.message, /^YAML: /);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['numpy']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['numpy'],
+    );
   });
 
   it('reports duplicate keys, wrong shapes and unknown keys', () => {
@@ -113,29 +129,61 @@ prefix: /opt/conda/envs/vision
 
   it('warns when a pip: section is used without pip as a dependency', () => {
     const m = readCondaFile(path.join(tree({ 'env.yml': 'dependencies:\n  - python=3.11\n  - pip:\n    - requests\n' }), 'env.yml'));
-    assert.deepEqual(m.problems.map((p) => [p.line, p.code]), [[3, 'conda/pip-not-listed']]);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['python', 'requests']);
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.code]),
+      [[3, 'conda/pip-not-listed']],
+    );
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['python', 'requests'],
+    );
   });
 
   it('reports an invalid conda spec at its column and reads the rest', () => {
-    const m = readCondaFile(path.join(tree({ 'environment.yml': 'dependencies:\n  - numpy=1=2=3\n  - "scipy 1 2 3"\n  - pandas\n' }), 'environment.yml'));
-    assert.deepEqual(m.problems.map((p) => [p.line, p.column, p.code]), [[2, 5, 'conda/invalid-spec'], [3, 6, 'conda/invalid-spec']]);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['pandas']);
+    const m = readCondaFile(
+      path.join(tree({ 'environment.yml': 'dependencies:\n  - numpy=1=2=3\n  - "scipy 1 2 3"\n  - pandas\n' }), 'environment.yml'),
+    );
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.column, p.code]),
+      [
+        [2, 5, 'conda/invalid-spec'],
+        [3, 6, 'conda/invalid-spec'],
+      ],
+    );
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['pandas'],
+    );
   });
 
   it('reads an empty file, a null document and a non-mapping as clear problems', () => {
     const dir = tree({ 'a.yml': '', 'b.yml': '---\n', 'c.yml': '- numpy\n' });
-    assert.deepEqual(readCondaFile(path.join(dir, 'a.yml')).problems.map((p) => p.code), ['conda/empty']);
-    assert.deepEqual(readCondaFile(path.join(dir, 'b.yml')).problems.map((p) => p.code), ['conda/empty']);
-    assert.deepEqual(readCondaFile(path.join(dir, 'c.yml')).problems.map((p) => p.code), ['conda/not-a-mapping']);
+    assert.deepEqual(
+      readCondaFile(path.join(dir, 'a.yml')).problems.map((p) => p.code),
+      ['conda/empty'],
+    );
+    assert.deepEqual(
+      readCondaFile(path.join(dir, 'b.yml')).problems.map((p) => p.code),
+      ['conda/empty'],
+    );
+    assert.deepEqual(
+      readCondaFile(path.join(dir, 'c.yml')).problems.map((p) => p.code),
+      ['conda/not-a-mapping'],
+    );
   });
 
   it('does not expand a YAML alias bomb', function () {
     this.timeout(5000);
     let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 12; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 12; i++)
+      text += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     text += 'dependencies:\n  - numpy\n';
     const m = readCondaFile(path.join(tree({ 'environment.yml': text }), 'environment.yml'));
-    assert.deepEqual(m.requirements.map((r) => r.name), ['numpy']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['numpy'],
+    );
   });
 });

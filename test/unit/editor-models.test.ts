@@ -14,13 +14,26 @@ import { next, present, type StatusState } from '../../src/extension/models/stat
 import { ROOT, SHARED } from '../helpers';
 
 describe('status item (state machine)', () => {
-  const scanned = (o: Partial<{ manifests: number; converted: boolean; trusted: boolean; target: 'cpu' | 'cuda' }>) => ({ type: 'scanned' as const, folder: 'proj', manifests: 2, converted: false, trusted: true, target: 'cpu' as const, ...o });
+  const scanned = (o: Partial<{ manifests: number; converted: boolean; trusted: boolean; target: 'cpu' | 'cuda' }>) => ({
+    type: 'scanned' as const,
+    folder: 'proj',
+    manifests: 2,
+    converted: false,
+    trusted: true,
+    target: 'cpu' as const,
+    ...o,
+  });
   it('is hidden without manifests, says "not set up" until converted, then target and state', () => {
     let s: StatusState = { kind: 'hidden' };
     s = next(s, scanned({ manifests: 0 }));
     assert.equal(present(s).visible, false);
     s = next(s, scanned({}));
-    assert.deepEqual(present(s), { visible: true, text: '$(circle-slash) Seam: not set up', tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)', command: 'seam.convert' });
+    assert.deepEqual(present(s), {
+      visible: true,
+      text: '$(circle-slash) Seam: not set up',
+      tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)',
+      command: 'seam.convert',
+    });
     s = next(s, { type: 'busy', what: 'converting' });
     assert.equal(present(s).text, '$(sync~spin) Seam: converting');
     s = next(s, { type: 'done', converted: true, target: 'cpu' });
@@ -28,22 +41,35 @@ describe('status item (state machine)', () => {
     s = next(s, { type: 'resolved', details: { python: '3.11 (python311)', nixpkgs: 'abc123 (flake.lock)' } });
     assert.equal(present(s).text, '$(server) cpu · ready');
     assert.equal(present(s).command, 'seam.selectTarget');
-    assert.equal(present(s).tooltip, 'Seam · proj · cpu shell\nPython: 3.11 (python311)\nnixpkgs: abc123 (flake.lock)\nClick to switch target');
+    assert.equal(
+      present(s).tooltip,
+      'Seam · proj · cpu shell\nPython: 3.11 (python311)\nnixpkgs: abc123 (flake.lock)\nClick to switch target',
+    );
   });
   it('switching target resolves again; a stale environment keeps working while it updates', () => {
     let s: StatusState = next(next({ kind: 'hidden' }, scanned({ converted: true })), { type: 'resolved', details: {} });
     s = next(s, { type: 'target', target: 'cuda' });
     assert.equal(present(s).text, '$(sync~spin) cuda · resolving…');
-    s = next(s, { type: 'resolved', details: { gpu: '8× NVIDIA H200', driver: '570.133.20 (runs CUDA up to 12.8)', cuda: '12.8 in the flake' } });
+    s = next(s, {
+      type: 'resolved',
+      details: { gpu: '8× NVIDIA H200', driver: '570.133.20 (runs CUDA up to 12.8)', cuda: '12.8 in the flake' },
+    });
     assert.equal(present(s).text, '$(chip) cuda · ready');
     assert.match(present(s).tooltip, /GPU: 8× NVIDIA H200\nDriver: 570\.133\.20 \(runs CUDA up to 12\.8\)\nCUDA: 12\.8 in the flake/);
     s = next(s, { type: 'resolving' });
     assert.equal(present(s).text, '$(chip) cuda · updating…');
   });
   it('shows a driver that is too old, and a failed resolution with its fix in the tooltip', () => {
-    const ready = next(next({ kind: 'hidden' }, scanned({ converted: true, target: 'cuda' })), { type: 'resolved', details: { problem: 'the flake uses CUDA 12.9, which needs a newer driver than 515.65.01', short: 'driver too old' } });
+    const ready = next(next({ kind: 'hidden' }, scanned({ converted: true, target: 'cuda' })), {
+      type: 'resolved',
+      details: { problem: 'the flake uses CUDA 12.9, which needs a newer driver than 515.65.01', short: 'driver too old' },
+    });
     assert.equal(present(ready).text, '$(warning) cuda · driver too old');
-    const failed = next(ready, { type: 'unresolved', problem: 'flakes are not enabled in Nix — fix: add experimental-features', short: 'flakes off' });
+    const failed = next(ready, {
+      type: 'unresolved',
+      problem: 'flakes are not enabled in Nix — fix: add experimental-features',
+      short: 'flakes off',
+    });
     assert.equal(present(failed).text, '$(warning) cuda · flakes off');
     assert.match(present(failed).tooltip, /⚠ flakes are not enabled in Nix — fix: add experimental-features/);
   });
@@ -68,13 +94,27 @@ describe('plan view', () => {
   const conv = convertProject({ root, model: readProject(files), userPyproject, seamVersion: 't' });
   const model = planViewModel(conv.plan, planWrites(root, conv.files, false), 'ml-project', true);
   it('puts conflicts first with the three choices, then every package with owners, version and reason', () => {
-    assert.deepEqual(model.conflicts.map((c) => c.name), ['numpy', 'onnxruntime', 'torch']);
-    assert.deepEqual(model.conflicts[2].choices.map((c) => c.label), ["Accept Nix's 2.2.1", 'Move to uv', 'Keep the pin (pin another nixpkgs)']);
+    assert.deepEqual(
+      model.conflicts.map((c) => c.name),
+      ['numpy', 'onnxruntime', 'torch'],
+    );
+    assert.deepEqual(
+      model.conflicts[2].choices.map((c) => c.label),
+      ["Accept Nix's 2.2.1", 'Move to uv', 'Keep the pin (pin another nixpkgs)'],
+    );
     const torch = model.rows.find((r) => r.name === 'torch')!;
     assert.deepEqual([torch.owners, torch.version, torch.requested, torch.warn], [{ cpu: 'Nix', cuda: 'Nix' }, '2.2.1', '==2.3.1', true]);
     assert.match(torch.reason, /^Nix: native, CUDA-aware; the cuda shell builds it with CUDA/);
     assert.deepEqual(model.hidden, ['pip', 'python', 'pytorch-cuda', 'setuptools']);
-    assert.deepEqual(model.files.map((f) => [f.path, f.action]), [['flake.nix', 'create'], ['seam.toml', 'create'], ['.gitignore', 'create'], ['seam-plan.txt', 'create']]);
+    assert.deepEqual(
+      model.files.map((f) => [f.path, f.action]),
+      [
+        ['flake.nix', 'create'],
+        ['seam.toml', 'create'],
+        ['.gitignore', 'create'],
+        ['seam-plan.txt', 'create'],
+      ],
+    );
   });
   it('renders HTML with a nonce CSP, escaping every manifest text', () => {
     const evil = { ...model, folder: '<img src=x onerror=alert(1)>', rows: [{ ...model.rows[0], name: '"><script>alert(1)</script>' }] };
@@ -95,7 +135,13 @@ describe('plan view', () => {
   });
   it('names the kinds of manifest the way users say them', () => {
     assert.equal(kindsLabel(readProject(files).manifests), 'conda + pip + pyproject');
-    assert.equal(kindsLabel([{ kind: 'pipfile', requirements: [] }, { kind: 'requirements', requirements: [] }]), 'pip + Pipfile');
+    assert.equal(
+      kindsLabel([
+        { kind: 'pipfile', requirements: [] },
+        { kind: 'requirements', requirements: [] },
+      ]),
+      'pip + Pipfile',
+    );
   });
 });
 
@@ -121,7 +167,15 @@ describe('seam.toml edits from the plan review', () => {
 
 describe('setup checks', () => {
   const gpu = (f: string) => fs.readFileSync(path.join(SHARED, 'data', 'gpu', f), 'utf8');
-  const probes = (o: Partial<SetupProbes>): SetupProbes => ({ platform: 'linux', nixVersion: 'nix (Nix) 2.8.0', nixConfig: 'experimental-features = flakes nix-command\n', nvidiaSmi: null, procNvidia: null, openglDriver: false, ...o });
+  const probes = (o: Partial<SetupProbes>): SetupProbes => ({
+    platform: 'linux',
+    nixVersion: 'nix (Nix) 2.8.0',
+    nixConfig: 'experimental-features = flakes nix-command\n',
+    nvidiaSmi: null,
+    procNvidia: null,
+    openglDriver: false,
+    ...o,
+  });
   const byId = (checks: ReturnType<typeof evaluateSetup>) => Object.fromEntries(checks.map((c) => [c.id, c]));
 
   it('reads nvidia-smi tables of several driver generations (real outputs)', function () {
@@ -130,7 +184,10 @@ describe('setup checks', () => {
     assert.deepEqual([h200.driver, h200.cuda, h200.gpus.length, h200.gpus[0]], ['570.133.20', '12.8', 8, 'NVIDIA H200']);
     const t4 = parseNvidiaSmi(gpu('nvidia-smi-t4-driver440-cuda10.2.txt'));
     assert.deepEqual([t4.driver, t4.cuda, t4.gpus], ['440.64.00', '10.2', ['Tesla T4']]);
-    assert.equal(parseNvidiaSmi(gpu('nvidia-smi-error-driver-not-loaded.txt')).error, "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.");
+    assert.equal(
+      parseNvidiaSmi(gpu('nvidia-smi-error-driver-not-loaded.txt')).error,
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+    );
     assert.equal(parseProcNvidia(gpu('proc-driver-nvidia-version-open-550.144.03.txt')), '550.144.03');
     assert.equal(parseProcNvidia(gpu('proc-driver-nvidia-version-proprietary-375.74.txt')), '375.74');
   });
@@ -141,7 +198,7 @@ describe('setup checks', () => {
     assert.equal(flakes.status, 'missing');
     assert.match(flakes.fix!, /experimental-features = nix-command flakes/);
   });
-  it('checks the driver against the plan\'s CUDA', function () {
+  it("checks the driver against the plan's CUDA", function () {
     if (!fs.existsSync(path.join(SHARED, 'data', 'gpu'))) this.skip();
     const old = byId(evaluateSetup(probes({ nvidiaSmi: gpu('nvidia-smi-t4-driver440-cuda10.2.txt') }), '12.9'));
     assert.equal(old.driver.status, 'missing');

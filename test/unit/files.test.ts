@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SeamError } from '../../src/core/errors';
 import { readManifest } from '../../src/core/manifests/index';
 import { decodeText, LineIndex, MAX_MANIFEST_BYTES, readTextFile } from '../../src/core/manifests/text';
-import { SeamError } from '../../src/core/errors';
 import { snapshot, tree } from '../helpers';
 
 describe('bad input files', () => {
@@ -13,7 +13,11 @@ describe('bad input files', () => {
     const dir = tree(Object.fromEntries(kinds.map((k) => [k, Buffer.from('numpy\nx\u0000y\n', 'latin1')])));
     for (const k of kinds) {
       const m = readManifest(path.join(dir, k));
-      assert.deepEqual(m.problems.map((p) => [p.line, p.code]), [[2, 'file/unreadable']], k);
+      assert.deepEqual(
+        m.problems.map((p) => [p.line, p.code]),
+        [[2, 'file/unreadable']],
+        k,
+      );
       assert.match(m.problems[0].message, /binary file/);
       assert.deepEqual(m.requirements, []);
     }
@@ -31,8 +35,17 @@ describe('bad input files', () => {
   it('reads a file with invalid UTF-8, reporting the line and column of the first bad byte', () => {
     const dir = tree({ 'requirements.txt': Buffer.concat([Buffer.from('numpy\npand'), Buffer.from([0xff]), Buffer.from('as\nscipy\n')]) });
     const m = readManifest(path.join(dir, 'requirements.txt'));
-    assert.deepEqual(m.problems.map((p) => [p.line, p.column, p.code]), [[2, 5, 'file/not-utf8'], [2, 5, 'pip/invalid-requirement']]);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['numpy', 'scipy']);
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.column, p.code]),
+      [
+        [2, 5, 'file/not-utf8'],
+        [2, 5, 'pip/invalid-requirement'],
+      ],
+    );
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['numpy', 'scipy'],
+    );
   });
 
   it('names UTF-16 files as such', () => {
@@ -51,8 +64,14 @@ describe('bad input files', () => {
   it('reads hostile names and URLs as data: nothing from a manifest reaches a shell or the file system', () => {
     const dir = tree({
       'requirements.txt': [
-        '$(touch pwned)', '`touch pwned2`', 'pkg; os_name == "$(rm -rf /)"', 'evil @ file:///etc/passwd', '-r ../../../../etc/hostname',
-        'x @ https://example.com/$(id).whl', 'a\u202eb', '--index-url "https://x.org/\'; rm -rf /"',
+        '$(touch pwned)',
+        '`touch pwned2`',
+        'pkg; os_name == "$(rm -rf /)"',
+        'evil @ file:///etc/passwd',
+        '-r ../../../../etc/hostname',
+        'x @ https://example.com/$(id).whl',
+        'a\u202eb',
+        '--index-url "https://x.org/\'; rm -rf /"',
       ].join('\n'),
       'environment.yml': 'name: "$(reboot)"\ndependencies:\n  - "`id`"\n  - "a;b"\n',
     });
@@ -64,7 +83,10 @@ describe('bad input files', () => {
     assert.ok(req.problems.some((p) => p.line === 1 && p.severity === 'error'));
     // pip splits this line at ' -rf' into options and rejects it; so does Seam.
     assert.ok(req.problems.some((p) => p.line === 3 && p.code === 'pip/bad-quoting'));
-    assert.equal(req.requirements.find((r) => r.name === 'pkg'), undefined);
+    assert.equal(
+      req.requirements.find((r) => r.name === 'pkg'),
+      undefined,
+    );
     assert.equal(req.requirements.find((r) => r.name === 'evil')?.url, 'file:///etc/passwd');
     assert.equal(env.name, '$(reboot)');
     assert.ok(env.problems.length >= 2);
@@ -72,8 +94,12 @@ describe('bad input files', () => {
 
   it('never writes to any manifest it reads', () => {
     const dir = tree({
-      'requirements.txt': '-r requirements.txt\nx>==1\n', 'environment.yml': 'dependencies: [\n', 'pyproject.toml': '[project\n',
-      Pipfile: '[packages]\nx = 1\n', 'setup.cfg': '[options]\ninstall_requires = x>==1\n', 'setup.py': 'import os; os.system("touch pwned"); setup(install_requires=["a"])\n',
+      'requirements.txt': '-r requirements.txt\nx>==1\n',
+      'environment.yml': 'dependencies: [\n',
+      'pyproject.toml': '[project\n',
+      Pipfile: '[packages]\nx = 1\n',
+      'setup.cfg': '[options]\ninstall_requires = x>==1\n',
+      'setup.py': 'import os; os.system("touch pwned"); setup(install_requires=["a"])\n',
     });
     const before = snapshot(dir);
     for (const k of kinds) readManifest(path.join(dir, k));
@@ -82,8 +108,15 @@ describe('bad input files', () => {
 
   it('maps offsets to lines across \\n, \\r\\n and \\r', () => {
     const idx = new LineIndex('a\nbc\r\nd\re');
-    assert.deepEqual([0, 2, 3, 6, 8].map((o) => idx.position(o)), [
-      { line: 1, column: 1 }, { line: 2, column: 1 }, { line: 2, column: 2 }, { line: 3, column: 1 }, { line: 4, column: 1 },
-    ]);
+    assert.deepEqual(
+      [0, 2, 3, 6, 8].map((o) => idx.position(o)),
+      [
+        { line: 1, column: 1 },
+        { line: 2, column: 1 },
+        { line: 2, column: 2 },
+        { line: 3, column: 1 },
+        { line: 4, column: 1 },
+      ],
+    );
   });
 });

@@ -13,7 +13,7 @@ const GPU = path.join(SHARED, 'data', 'gpu');
 const read = (f: string) => fs.readFileSync(path.join(GPU, f), 'utf8');
 const none = { platform: 'linux', query: null, table: null, procNvidia: null, wsl: false, nixos: false };
 
-describe('GPU detection (real tool outputs)', function () {
+describe('GPU detection (real tool outputs)', () => {
   before(function () {
     if (!fs.existsSync(GPU)) this.skip();
   });
@@ -35,10 +35,21 @@ describe('GPU detection (real tool outputs)', function () {
     const q = parseNvidiaSmi(read('nvidia-smi-q-rtx4090-wsl2-driver537.txt'));
     assert.deepEqual([q.driver, q.cuda, q.gpus], ['537.13', '12.2', ['NVIDIA GeForce RTX 4090']]);
   });
-  it('falls back to the table, then to /proc, and keeps nvidia-smi\'s error when there is no driver', () => {
-    const table = detectMachine({ ...none, query: 'Field "compute_cap" is not a valid field to query.', table: read('nvidia-smi-titanv-driver515.txt') });
-    assert.deepEqual([table.driver, table.source, table.cudaCeiling, table.gpus[0].name], ['515.65.01', 'nvidia-smi table', '11.7', 'NVIDIA TITAN V']);
-    const proc = detectMachine({ ...none, query: read('nvidia-smi-error-driver-not-loaded.txt'), procNvidia: read('proc-driver-nvidia-version-open-550.144.03.txt') });
+  it("falls back to the table, then to /proc, and keeps nvidia-smi's error when there is no driver", () => {
+    const table = detectMachine({
+      ...none,
+      query: 'Field "compute_cap" is not a valid field to query.',
+      table: read('nvidia-smi-titanv-driver515.txt'),
+    });
+    assert.deepEqual(
+      [table.driver, table.source, table.cudaCeiling, table.gpus[0].name],
+      ['515.65.01', 'nvidia-smi table', '11.7', 'NVIDIA TITAN V'],
+    );
+    const proc = detectMachine({
+      ...none,
+      query: read('nvidia-smi-error-driver-not-loaded.txt'),
+      procNvidia: read('proc-driver-nvidia-version-open-550.144.03.txt'),
+    });
     assert.deepEqual([proc.driver, proc.source, proc.cudaCeiling], ['550.144.03', '/proc/driver/nvidia/version', '12.4']);
     const broken = detectMachine({ ...none, query: read('nvidia-smi-error-nvml-driver-library-mismatch.txt') });
     assert.deepEqual([broken.driver, broken.error], [null, 'Failed to initialize NVML: Driver/library version mismatch']);
@@ -51,18 +62,27 @@ describe('GPU detection (real tool outputs)', function () {
     const m = detectMachine({ ...none, query: csv });
     assert.deepEqual(m.gpus[0], { name: 'NVIDIA H200', driver: '570.133.20', computeCap: '9.0', memoryMiB: 143771 });
     assert.equal(m.gpus.length, 8);
-    assert.deepEqual(parseGpuQuery('[N/A], 470.82.01, [N/A], [N/A]\n').gpus[0], { name: '[N/A]', driver: '470.82.01', computeCap: null, memoryMiB: null });
+    assert.deepEqual(parseGpuQuery('[N/A], 470.82.01, [N/A], [N/A]\n').gpus[0], {
+      name: '[N/A]',
+      driver: '470.82.01',
+      computeCap: null,
+      memoryMiB: null,
+    });
   });
-  it('finds the host\'s libcuda: NixOS, WSL2, or where ldconfig says', () => {
+  it("finds the host's libcuda: NixOS, WSL2, or where ldconfig says", () => {
     assert.equal(detectMachine({ ...none, nixos: true }).driverLibDir, '/run/opengl-driver/lib');
     assert.equal(detectMachine({ ...none, wsl: true }).driverLibDir, '/usr/lib/wsl/lib');
-    const ldconfig = '1234 libs found in cache `/etc/ld.so.cache\'\n\tlibcudart.so.12 (libc6,x86-64) => /usr/local/cuda/lib64/libcudart.so.12\n\tlibcuda.so.1 (libc6) => /usr/lib/i386-linux-gnu/libcuda.so.1\n\tlibcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1\n';
+    const ldconfig =
+      "1234 libs found in cache `/etc/ld.so.cache'\n\tlibcudart.so.12 (libc6,x86-64) => /usr/local/cuda/lib64/libcudart.so.12\n\tlibcuda.so.1 (libc6) => /usr/lib/i386-linux-gnu/libcuda.so.1\n\tlibcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1\n";
     assert.equal(libcudaDir(ldconfig), '/usr/lib/x86_64-linux-gnu');
     assert.equal(libcudaDir('\tlibcudart.so.12 (libc6,x86-64) => /x/libcudart.so.12\n'), null);
   });
-  it('recommends cuda only when the driver runs the flake\'s CUDA, and names both versions when it does not', () => {
+  it("recommends cuda only when the driver runs the flake's CUDA, and names both versions when it does not", () => {
     const m = (f: string) => detectMachine({ ...none, table: read(f), query: '' });
-    assert.deepEqual(recommendTarget(m('nvidia-smi-8x-h200-driver570.txt'), '12.8'), { target: 'cuda', reason: '8× NVIDIA H200, driver 570.133.20 runs CUDA up to 12.8; the flake uses 12.8' });
+    assert.deepEqual(recommendTarget(m('nvidia-smi-8x-h200-driver570.txt'), '12.8'), {
+      target: 'cuda',
+      reason: '8× NVIDIA H200, driver 570.133.20 runs CUDA up to 12.8; the flake uses 12.8',
+    });
     const compat = recommendTarget(m('nvidia-smi-8x-h200-driver570.txt'), '12.9');
     assert.equal(compat.target, 'cuda');
     assert.match(compat.warning!, /the flake uses CUDA 12\.9 and driver 570\.133\.20 runs up to 12\.8 fully/);

@@ -11,9 +11,17 @@ import { FIXTURES } from '../helpers';
 /** Answers recorded from Python's packaging by scripts/packaging-oracle.py. */
 const oracle = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'oracle', 'packaging.json'), 'utf8'));
 const BASE_ENV = {
-  python_version: '3.12', python_full_version: '3.12.4', sys_platform: 'linux', platform_machine: 'x86_64', os_name: 'posix',
-  platform_system: 'Linux', platform_release: '6.1.0', platform_version: '#1 SMP', implementation_name: 'cpython',
-  implementation_version: '3.12.4', platform_python_implementation: 'CPython',
+  python_version: '3.12',
+  python_full_version: '3.12.4',
+  sys_platform: 'linux',
+  platform_machine: 'x86_64',
+  os_name: 'posix',
+  platform_system: 'Linux',
+  platform_release: '6.1.0',
+  platform_version: '#1 SMP',
+  implementation_name: 'cpython',
+  implementation_version: '3.12.4',
+  platform_python_implementation: 'CPython',
 };
 
 describe(`model agrees with packaging ${oracle.packaging}`, () => {
@@ -38,13 +46,21 @@ describe(`model agrees with packaging ${oracle.packaging}`, () => {
     const sorted = (s: string) => s.split(',').filter(Boolean).sort().join(',');
     for (const r of oracle.requirements.filter((x: { ok: boolean }) => x.ok)) {
       const got = parseRequirement(r.text);
-      assert.deepEqual({ ...got, specifier: sorted(got.specifier) }, { name: r.name, extras: r.extras, specifier: r.specifier, url: r.url, marker: r.marker }, r.text);
+      assert.deepEqual(
+        { ...got, specifier: sorted(got.specifier) },
+        { name: r.name, extras: r.extras, specifier: r.specifier, url: r.url, marker: r.marker },
+        r.text,
+      );
     }
   });
 
   it('rejects every requirement packaging rejects, with a column', () => {
     for (const r of oracle.requirements.filter((x: { ok: boolean }) => !x.ok)) {
-      assert.throws(() => parseRequirement(r.text), (e: unknown) => e instanceof SeamError && typeof e.column === 'number' && e.column >= 1, r.text);
+      assert.throws(
+        () => parseRequirement(r.text),
+        (e: unknown) => e instanceof SeamError && typeof e.column === 'number' && e.column >= 1,
+        r.text,
+      );
     }
   });
 

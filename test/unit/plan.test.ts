@@ -25,7 +25,10 @@ describe('package knowledge (bundled from shared/data)', () => {
     assert.match(torch.source ?? '', /^NixOS\/nixpkgs@[0-9a-f]{12}:pkgs\/development\/python-modules\/torch/);
   });
   it('maps conda names, python attributes and the closure of Nix packages', () => {
-    assert.deepEqual([k.conda('pytorch')?.pypi, k.conda('py-opencv')?.pypi, k.conda('ffmpeg')?.nixTopLevel, k.conda('pytorch-cuda')?.kind], ['torch', 'opencv-python', 'ffmpeg', 'cuda-selector']);
+    assert.deepEqual(
+      [k.conda('pytorch')?.pypi, k.conda('py-opencv')?.pypi, k.conda('ffmpeg')?.nixTopLevel, k.conda('pytorch-cuda')?.kind],
+      ['torch', 'opencv-python', 'ffmpeg', 'cuda-selector'],
+    );
     assert.equal(k.python('opencv-python')?.attr, 'opencv4');
     assert.equal(k.hasAttr('zope.interface'), 'zope-interface');
     assert.ok(k.deps('torch')!.deps.includes('filelock'));
@@ -51,10 +54,19 @@ describe('the planner', () => {
     assert.equal(owners(p, 'pip'), 'skip/skip');
     assert.equal(owners(p, 'transformers'), 'uv/uv');
     assert.equal(pkg(p, 'transformers').status, 'resolved-by-uv');
-    assert.deepEqual([owners(p, 'vision-train'), pkg(p, 'vision-train').reason, pkg(p, 'vision-train').editable], ['uv/uv', 'local-project', true]);
-    assert.deepEqual(pkg(p, 'numpy').sources.map((s) => path.basename(s.path)), ['environment.yml', 'requirements-base.txt']);
+    assert.deepEqual(
+      [owners(p, 'vision-train'), pkg(p, 'vision-train').reason, pkg(p, 'vision-train').editable],
+      ['uv/uv', 'local-project', true],
+    );
+    assert.deepEqual(
+      pkg(p, 'numpy').sources.map((s) => path.basename(s.path)),
+      ['environment.yml', 'requirements-base.txt'],
+    );
     assert.ok(p.indexes.every((i) => i.kind !== 'conda-channel'));
-    assert.deepEqual(p.indexes.map((i) => i.url), ['https://download.pytorch.org/whl/cu121']);
+    assert.deepEqual(
+      p.indexes.map((i) => i.url),
+      ['https://download.pytorch.org/whl/cu121'],
+    );
   });
 
   it('gives Nix the pure-Python packages a Nix package needs (the closure), and only those', () => {
@@ -75,7 +87,10 @@ describe('the planner', () => {
   it('reads the CUDA version from +cu tags, /cu indexes, jax[cuda12] and conda cudatoolkit, and moves it to a set nixpkgs has', () => {
     const tag = plan({ 'requirements.txt': 'torch==2.1.0+cu118\n' });
     assert.deepEqual([tag.cuda.requested, tag.cuda.version], ['11.8', '12.6']);
-    assert.match(tag.cuda.reason, /moved to 12\.6: nixpkgs has 12\.6, 12\.8, 12\.9, 13\.2, and CUDA 12 needs a newer NVIDIA driver than CUDA 11 did/);
+    assert.match(
+      tag.cuda.reason,
+      /moved to 12\.6: nixpkgs has 12\.6, 12\.8, 12\.9, 13\.2, and CUDA 12 needs a newer NVIDIA driver than CUDA 11 did/,
+    );
     assert.equal(tag.problems.find((x) => x.code === 'plan/cuda-moved')?.line, 1);
     const index = plan({ 'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu128\ntorch\n' });
     assert.deepEqual([index.cuda.requested, index.cuda.version], ['12.8', '12.8']);
@@ -86,13 +101,16 @@ describe('the planner', () => {
     const none = plan({ 'requirements.txt': 'requests\nflask>=3\n' });
     assert.equal(none.cuda.requested, null);
     assert.match(none.cuda.reason, /no CUDA version in the manifests/);
-    assert.ok(none.packages.every((x) => x.owner.cpu === 'uv' && x.owner.cuda === 'uv'), 'a project with no native packages is all uv');
+    assert.ok(
+      none.packages.every((x) => x.owner.cpu === 'uv' && x.owner.cuda === 'uv'),
+      'a project with no native packages is all uv',
+    );
     const mixed = plan({ 'requirements.txt': 'torch==2.1.0+cu118\n--extra-index-url https://download.pytorch.org/whl/cu121\n' });
     assert.ok(mixed.problems.some((x) => x.code === 'plan/cuda-mismatch'));
   });
 
   it('chooses the interpreter from conda python, requires-python, Pipfile and poetry, as a nixpkgs pythonXY', () => {
-    assert.equal(plan({ 'Pipfile': '[packages]\nrequests = "*"\n[requires]\npython_version = "3.10"\n' }).python.attr, 'python310');
+    assert.equal(plan({ Pipfile: '[packages]\nrequests = "*"\n[requires]\npython_version = "3.10"\n' }).python.attr, 'python310');
     assert.equal(plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.9,<3.12"\n' }).python.attr, 'python311');
     assert.equal(plan({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.12"\n' }).python.attr, 'python312');
     assert.equal(plan({ 'requirements.txt': 'numpy\n' }).python.version, '3.12');
@@ -115,7 +133,13 @@ describe('the planner', () => {
   });
 
   it('honours owner overrides from seam.toml, and keeps direct references and hostile URLs for uv', () => {
-    const p = plan({ 'requirements.txt': 'numpy\ntorch @ https://download.pytorch.org/whl/cu121/torch-2.3.1%2Bcu121-cp311-cp311-linux_x86_64.whl\nevil @ https://x.example/a";${HOME}$(rm)`x`.whl\n' }, { policy: 'nix', overrides: { numpy: { owner: 'uv' } } });
+    const p = plan(
+      {
+        'requirements.txt':
+          'numpy\ntorch @ https://download.pytorch.org/whl/cu121/torch-2.3.1%2Bcu121-cp311-cp311-linux_x86_64.whl\nevil @ https://x.example/a";${HOME}$(rm)`x`.whl\n',
+      },
+      { policy: 'nix', overrides: { numpy: { owner: 'uv' } } },
+    );
     assert.deepEqual([owners(p, 'numpy'), pkg(p, 'numpy').reason], ['uv/uv', 'override']);
     assert.deepEqual([owners(p, 'torch'), pkg(p, 'torch').reason], ['uv/uv', 'direct-reference']);
     assert.match(pkg(p, 'torch').warnings[0], /set owner = "nix" in seam\.toml/);
@@ -124,7 +148,9 @@ describe('the planner', () => {
   });
 
   it('maps conda-only names: tensorflow-gpu, py-opencv, virtual and runtime packages', () => {
-    const p = plan({ 'environment.yml': 'dependencies:\n  - tensorflow-gpu\n  - py-opencv\n  - _libgcc_mutex\n  - cpuonly\n  - mystery-conda-pkg\n' });
+    const p = plan({
+      'environment.yml': 'dependencies:\n  - tensorflow-gpu\n  - py-opencv\n  - _libgcc_mutex\n  - cpuonly\n  - mystery-conda-pkg\n',
+    });
     assert.equal(owners(p, 'tensorflow'), 'nix/nix');
     assert.equal(owners(p, 'opencv-python'), 'nix/nix');
     assert.equal(owners(p, '_libgcc_mutex'), 'skip/skip');
@@ -134,7 +160,10 @@ describe('the planner', () => {
   });
 
   it('is deterministic', () => {
-    const dir = tree({ 'environment.yml': 'dependencies:\n  - pytorch\n  - pip:\n    - -r requirements.txt\n', 'requirements.txt': 'transformers\nnumpy\n' });
+    const dir = tree({
+      'environment.yml': 'dependencies:\n  - pytorch\n  - pip:\n    - -r requirements.txt\n',
+      'requirements.txt': 'transformers\nnumpy\n',
+    });
     assert.deepEqual(planDir(dir), planDir(dir));
   });
 });

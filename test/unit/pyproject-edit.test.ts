@@ -4,8 +4,9 @@ import { withUvConstraints } from '../../src/core/generate/pyprojectEdit';
 
 const value = (t: string) => getStaticTOMLValue(parseTOML(t)) as any;
 
-describe('seam convert --update-pyproject (the one edit to a team\'s pyproject.toml)', () => {
-  const base = '[project]\nname = "nanochat"\ndependencies = ["torch==2.9.1"]\n\n[tool.uv]\ndefault-groups = []\n\n[[tool.uv.index]]\nname = "pytorch-cpu"\nurl = "https://download.pytorch.org/whl/cpu"\n';
+describe("seam convert --update-pyproject (the one edit to a team's pyproject.toml)", () => {
+  const base =
+    '[project]\nname = "nanochat"\ndependencies = ["torch==2.9.1"]\n\n[tool.uv]\ndefault-groups = []\n\n[[tool.uv.index]]\nname = "pytorch-cpu"\nurl = "https://download.pytorch.org/whl/cpu"\n';
   it('adds a marked constraint block inside [tool.uv], keeping every other byte', () => {
     const out = withUvConstraints(base, ['torch==2.2.1', 'numpy==2.3.3']);
     assert.deepEqual(value(out).tool.uv['constraint-dependencies'], ['torch==2.2.1', 'numpy==2.3.3']);
@@ -26,7 +27,10 @@ describe('seam convert --update-pyproject (the one edit to a team\'s pyproject.t
     assert.deepEqual(value(out).tool.uv['constraint-dependencies'], ['torch==2.2.1']);
   });
   it('never merges a constraint list the team wrote, and refuses what it cannot edit safely, saying where', () => {
-    assert.throws(() => withUvConstraints('[tool.uv]\nconstraint-dependencies = ["x<2"]\n', ['torch==2.2.1']), (e: Error & { line?: number }) => /does not merge lists it did not write/.test(e.message) && e.line === 2);
+    assert.throws(
+      () => withUvConstraints('[tool.uv]\nconstraint-dependencies = ["x<2"]\n', ['torch==2.2.1']),
+      (e: Error & { line?: number }) => /does not merge lists it did not write/.test(e.message) && e.line === 2,
+    );
     assert.throws(() => withUvConstraints('tool.uv.package = false\n', ['torch==2.2.1']), /dotted keys or inline tables/);
     assert.throws(() => withUvConstraints('[project\n', ['torch==2.2.1']), /TOML/);
   });

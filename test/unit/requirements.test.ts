@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Manifest } from '../../src/core/model/manifest';
 import { MAX_INCLUDE_DEPTH, readRequirementsFile } from '../../src/core/manifests/requirements';
+import type { Manifest } from '../../src/core/model/manifest';
 import { snapshot, tree } from '../helpers';
 
 const byName = (m: Manifest, name: string) => m.requirements.find((r) => r.name === name)!;
@@ -17,21 +17,30 @@ describe('requirements files (pip syntax)', () => {
       'constraints-extra.txt': 'urllib3<2\n',
     });
     const m = readRequirementsFile(path.join(dir, 'requirements.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.scope.kind, path.relative(dir, r.source.path), r.source.line]), [
-      ['pyyaml', 'main', 'reqs/common.txt', 1],
-      ['numpy', 'main', 'reqs/base.txt', 2],
-      ['urllib3', 'constraint', 'constraints-extra.txt', 1],
-      ['numpy', 'constraint', 'constraints.txt', 2],
-      ['torch', 'main', 'requirements.txt', 3],
-    ]);
-    assert.deepEqual(m.files.map((f) => path.relative(dir, f)), ['requirements.txt', 'reqs/base.txt', 'reqs/common.txt', 'constraints.txt', 'constraints-extra.txt']);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.scope.kind, path.relative(dir, r.source.path), r.source.line]),
+      [
+        ['pyyaml', 'main', 'reqs/common.txt', 1],
+        ['numpy', 'main', 'reqs/base.txt', 2],
+        ['urllib3', 'constraint', 'constraints-extra.txt', 1],
+        ['numpy', 'constraint', 'constraints.txt', 2],
+        ['torch', 'main', 'requirements.txt', 3],
+      ],
+    );
+    assert.deepEqual(
+      m.files.map((f) => path.relative(dir, f)),
+      ['requirements.txt', 'reqs/base.txt', 'reqs/common.txt', 'constraints.txt', 'constraints-extra.txt'],
+    );
     assert.deepEqual(m.problems, []);
   });
 
   it('reports an include cycle at the -r line that closes it, and stops', () => {
     const dir = tree({ 'a.txt': 'one\n-r b.txt\n', 'b.txt': 'two\n-r a.txt\n' });
     const m = readRequirementsFile(path.join(dir, 'a.txt'));
-    assert.deepEqual(m.requirements.map((r) => r.name), ['one', 'two']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['one', 'two'],
+    );
     assert.deepEqual(problemsAt(m), ['b.txt:2:1 pip/include-cycle']);
     assert.match(m.problems[0].message, /include cycle: a\.txt → b\.txt → a\.txt/);
   });
@@ -40,7 +49,10 @@ describe('requirements files (pip syntax)', () => {
     const dir = tree({ 'r.txt': '-r r.txt\nx\n' });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
     assert.deepEqual(problemsAt(m), ['r.txt:1:1 pip/include-cycle']);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['x']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['x'],
+    );
   });
 
   it('reports a missing include with the resolved path, and reads the rest', () => {
@@ -48,7 +60,10 @@ describe('requirements files (pip syntax)', () => {
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
     assert.deepEqual(problemsAt(m), ['r.txt:2:3 pip/include-missing']);
     assert.match(m.problems[0].message, /missing\/other\.txt.*file not found/);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['a', 'b']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['a', 'b'],
+    );
   });
 
   it(`stops includes nested deeper than ${MAX_INCLUDE_DEPTH}`, () => {
@@ -57,31 +72,59 @@ describe('requirements files (pip syntax)', () => {
     files['r40.txt'] = 'last\n';
     const m = readRequirementsFile(path.join(tree(files), 'r0.txt'));
     assert.equal(m.requirements.length, MAX_INCLUDE_DEPTH);
-    assert.deepEqual(m.problems.map((p) => p.code), ['pip/include-depth']);
+    assert.deepEqual(
+      m.problems.map((p) => p.code),
+      ['pip/include-depth'],
+    );
   });
 
   it('reads a diamond include once', () => {
     const dir = tree({ 'r.txt': '-r a.txt\n-r b.txt\n', 'a.txt': '-r c.txt\n', 'b.txt': '-r c.txt\n', 'c.txt': 'shared\n' });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => r.name), ['shared']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['shared'],
+    );
     assert.deepEqual(m.problems, []);
   });
 
   it('reads global options: index URLs, find-links, --pre, binaries, trusted hosts, --require-hashes', () => {
     const dir = tree({
       'r.txt': [
-        '-i https://pypi.example.com/simple', '--extra-index-url https://download.pytorch.org/whl/cu121',
-        '--find-links ./wheels', '-f https://data.pyg.org/whl/torch-2.3.0+cu121.html', '--pre', '--no-binary :all:',
-        '--only-binary numpy,scipy', '--prefer-binary', '--trusted-host pypi.example.com', '--require-hashes', '--no-index',
-        '--use-feature=fast-deps', 'numpy',
+        '-i https://pypi.example.com/simple',
+        '--extra-index-url https://download.pytorch.org/whl/cu121',
+        '--find-links ./wheels',
+        '-f https://data.pyg.org/whl/torch-2.3.0+cu121.html',
+        '--pre',
+        '--no-binary :all:',
+        '--only-binary numpy,scipy',
+        '--prefer-binary',
+        '--trusted-host pypi.example.com',
+        '--require-hashes',
+        '--no-index',
+        '--use-feature=fast-deps',
+        'numpy',
       ].join('\n'),
     });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.indexes.map((i) => [i.kind, i.url, i.source.line]), [
-      ['index-url', 'https://pypi.example.com/simple', 1], ['extra-index-url', 'https://download.pytorch.org/whl/cu121', 2],
-      ['find-links', './wheels', 3], ['find-links', 'https://data.pyg.org/whl/torch-2.3.0+cu121.html', 4],
-    ]);
-    assert.deepEqual(m.pip, { pre: true, noBinary: [':all:'], onlyBinary: ['numpy', 'scipy'], preferBinary: true, trustedHosts: ['pypi.example.com'], requireHashes: true, noIndex: true });
+    assert.deepEqual(
+      m.indexes.map((i) => [i.kind, i.url, i.source.line]),
+      [
+        ['index-url', 'https://pypi.example.com/simple', 1],
+        ['extra-index-url', 'https://download.pytorch.org/whl/cu121', 2],
+        ['find-links', './wheels', 3],
+        ['find-links', 'https://data.pyg.org/whl/torch-2.3.0+cu121.html', 4],
+      ],
+    );
+    assert.deepEqual(m.pip, {
+      pre: true,
+      noBinary: [':all:'],
+      onlyBinary: ['numpy', 'scipy'],
+      preferBinary: true,
+      trustedHosts: ['pypi.example.com'],
+      requireHashes: true,
+      noIndex: true,
+    });
     assert.deepEqual(m.problems, []);
   });
 
@@ -110,7 +153,10 @@ describe('requirements files (pip syntax)', () => {
     const dir = tree({ 'r.txt': 'a==1 --hash=md5:abcd\nb==1 --hash=sha256:xyz\n--frobnicate\nc\n' });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
     assert.deepEqual(problemsAt(m), ['r.txt:1:6 pip/bad-hash', 'r.txt:2:6 pip/bad-hash', 'r.txt:3:1 pip/unknown-option']);
-    assert.deepEqual(m.requirements.map((r) => r.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('warns when a global option sits on a requirement line, as pip ignores it there', () => {
@@ -121,16 +167,30 @@ describe('requirements files (pip syntax)', () => {
 
   it('drops full-line and trailing comments but keeps # inside URLs', () => {
     const dir = tree({
-      'r.txt': '# header\n  # indented comment\nnumpy  # the array library\n-e git+https://github.com/o/r.git#egg=r  # editable\nurl-dep @ https://x.org/p.zip#sha256=ab\n',
+      'r.txt':
+        '# header\n  # indented comment\nnumpy  # the array library\n-e git+https://github.com/o/r.git#egg=r  # editable\nurl-dep @ https://x.org/p.zip#sha256=ab\n',
     });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.url]), [['numpy', null], ['r', 'git+https://github.com/o/r.git#egg=r'], ['url-dep', 'https://x.org/p.zip#sha256=ab']]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.url]),
+      [
+        ['numpy', null],
+        ['r', 'git+https://github.com/o/r.git#egg=r'],
+        ['url-dep', 'https://x.org/p.zip#sha256=ab'],
+      ],
+    );
     assert.deepEqual(m.problems, []);
   });
 
   it('ends a continuation at a comment line, as pip does', () => {
     const m = readRequirementsFile(path.join(tree({ 'r.txt': 'numpy \\\n# comment\npandas\n' }), 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.source.line]), [['numpy', 1], ['pandas', 3]]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.source.line]),
+      [
+        ['numpy', 1],
+        ['pandas', 3],
+      ],
+    );
   });
 
   it('expands ${VAR} from the given environment and leaves unknown ones as written', () => {
@@ -147,9 +207,18 @@ describe('requirements files (pip syntax)', () => {
   });
 
   it('reads CRLF line endings, a lone CR and a UTF-8 BOM', () => {
-    const dir = tree({ 'r.txt': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('numpy>=1\r\npandas \\\r\n  >=2\r\nscipy\rtorch>==2\r\n')]) });
+    const dir = tree({
+      'r.txt': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('numpy>=1\r\npandas \\\r\n  >=2\r\nscipy\rtorch>==2\r\n')]),
+    });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.specifier, r.source.line, r.source.column]), [['numpy', '>=1', 1, 1], ['pandas', '>=2', 2, 1], ['scipy', '', 4, 1]]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.specifier, r.source.line, r.source.column]),
+      [
+        ['numpy', '>=1', 1, 1],
+        ['pandas', '>=2', 2, 1],
+        ['scipy', '', 4, 1],
+      ],
+    );
     assert.deepEqual(problemsAt(m), ['r.txt:5:6 pip/invalid-operator']);
   });
 
@@ -166,7 +235,14 @@ describe('requirements files (pip syntax)', () => {
       ].join('\n'),
     });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    const rows = m.requirements.map((r) => [r.name, r.specifier, r.reference?.type, r.reference?.vcs ?? null, r.reference?.revision ?? null, r.marker]);
+    const rows = m.requirements.map((r) => [
+      r.name,
+      r.specifier,
+      r.reference?.type,
+      r.reference?.vcs ?? null,
+      r.reference?.revision ?? null,
+      r.marker,
+    ]);
     assert.deepEqual(rows, [
       ['torch-scatter', '==2.1.2', 'url', null, null, null],
       ['tool', '', 'url', null, null, null],
@@ -190,14 +266,17 @@ describe('requirements files (pip syntax)', () => {
       'dist/my_pkg-0.2.0-py3-none-any.whl': 'PK',
     });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.editable, r.extras, r.specifier, r.url]), [
-      ['top-project', true, [], '', '.'],
-      ['core-lib', true, ['cuda'], '', './libs/core'],
-      ['plain-lib', false, [], '', './libs/plain'],
-      ['my-pkg', false, [], '==0.2.0', './dist/my_pkg-0.2.0-py3-none-any.whl'],
-      ['thing', false, [], '', 'vendor/thing-1.4.tar.gz'],
-      ['', true, [], '', './nowhere'],
-    ]);
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.editable, r.extras, r.specifier, r.url]),
+      [
+        ['top-project', true, [], '', '.'],
+        ['core-lib', true, ['cuda'], '', './libs/core'],
+        ['plain-lib', false, [], '', './libs/plain'],
+        ['my-pkg', false, [], '==0.2.0', './dist/my_pkg-0.2.0-py3-none-any.whl'],
+        ['thing', false, [], '', 'vendor/thing-1.4.tar.gz'],
+        ['', true, [], '', './nowhere'],
+      ],
+    );
     assert.deepEqual(problemsAt(m), ['r.txt:5:1 pip/path-missing', 'r.txt:6:4 pip/name-unknown', 'r.txt:6:4 pip/path-missing']);
     assert.equal(m.problems[0].severity, 'warning');
     assert.equal(m.problems[2].severity, 'error');
@@ -209,24 +288,41 @@ describe('requirements files (pip syntax)', () => {
   });
 
   it('reads extras, markers, local versions and wildcards', () => {
-    const m = readRequirementsFile(path.join(tree({
-      'r.txt': 'jax[cuda12_pip]==0.4.30 ; sys_platform == "linux"\ntorch==2.3.1+cu121\nscikit-learn==1.5.*\nnumpy (>=1.24, <2)\n',
-    }), 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => [r.name, r.extras, r.specifier, r.marker]), [
-      ['jax', ['cuda12_pip'], '==0.4.30', 'sys_platform == "linux"'],
-      ['torch', [], '==2.3.1+cu121', null],
-      ['scikit-learn', [], '==1.5.*', null],
-      ['numpy', [], '>=1.24,<2', null],
-    ]);
+    const m = readRequirementsFile(
+      path.join(
+        tree({
+          'r.txt': 'jax[cuda12_pip]==0.4.30 ; sys_platform == "linux"\ntorch==2.3.1+cu121\nscikit-learn==1.5.*\nnumpy (>=1.24, <2)\n',
+        }),
+        'r.txt',
+      ),
+    );
+    assert.deepEqual(
+      m.requirements.map((r) => [r.name, r.extras, r.specifier, r.marker]),
+      [
+        ['jax', ['cuda12_pip'], '==0.4.30', 'sys_platform == "linux"'],
+        ['torch', [], '==2.3.1+cu121', null],
+        ['scikit-learn', [], '==1.5.*', null],
+        ['numpy', [], '>=1.24,<2', null],
+      ],
+    );
   });
 
   it('reports lines pip rejects with line, column and message, and still reads the rest', () => {
     const dir = tree({ 'r.txt': 'good-one\nnumpy>==1.26\n  pandas scipy\nfoo=1.0\nbar ; python_version >\ngood-two\n' });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
-    assert.deepEqual(m.requirements.map((r) => r.name), ['good-one', 'good-two']);
-    assert.deepEqual(m.problems.map((p) => [p.line, p.column, p.code]), [
-      [2, 6, 'pip/invalid-operator'], [3, 10, 'pip/several-requirements'], [4, 4, 'pip/invalid-operator'], [5, 23, 'pip/invalid-marker'],
-    ]);
+    assert.deepEqual(
+      m.requirements.map((r) => r.name),
+      ['good-one', 'good-two'],
+    );
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.column, p.code]),
+      [
+        [2, 6, 'pip/invalid-operator'],
+        [3, 10, 'pip/several-requirements'],
+        [4, 4, 'pip/invalid-operator'],
+        [5, 23, 'pip/invalid-marker'],
+      ],
+    );
     assert.match(m.problems[1].message, /several requirements on one line/);
   });
 
@@ -240,7 +336,10 @@ describe('requirements files (pip syntax)', () => {
 
   it('warns about a remote -r and does not fetch it', () => {
     const m = readRequirementsFile(path.join(tree({ 'r.txt': '-r https://example.com/reqs.txt\n' }), 'r.txt'));
-    assert.deepEqual(m.problems.map((p) => p.code), ['pip/remote-include']);
+    assert.deepEqual(
+      m.problems.map((p) => p.code),
+      ['pip/remote-include'],
+    );
   });
 
   it('never writes to the files it reads', () => {

@@ -44,18 +44,31 @@ export function checkContract(input: ContractInput): ContractResult {
     const fix = input.generatedPyproject
       ? `run \`seam convert\` (it pins ${name}==${nix} in pyproject.toml's constraint-dependencies), then \`uv lock\``
       : `add "${name}==${nix}" to [tool.uv] constraint-dependencies in pyproject.toml (seam-plan.txt lists them all), then \`uv lock\``;
-    violations.push({ package: name, kind: 'version', message: `${name}: uv.lock has ${[...locked].sort().join(', ')}, Nix has ${nix} — fix: ${fix}` });
+    violations.push({
+      package: name,
+      kind: 'version',
+      message: `${name}: uv.lock has ${[...locked].sort().join(', ')}, Nix has ${nix} — fix: ${fix}`,
+    });
   }
   if (input.venv) {
     for (const name of excluded) {
       const v = input.venv.get(name);
       if (v === undefined) continue;
-      const why = owned.has(name) ? `Nix provides ${name}${nixVersions.get(name) ? ` ${nixVersions.get(name)}` : ''}` : `only ${through.get(name)?.join(', ') ?? 'Nix packages'} (Nix) need${through.get(name)?.length === 1 ? 's' : ''} it`;
-      violations.push({ package: name, kind: 'installed', message: `${name}: .venv has ${v} installed by uv, but ${why} — fix: remove .venv and enter the Seam shell (\`nix develop\`), whose \`uv sync\` keeps Nix's packages out` });
+      const why = owned.has(name)
+        ? `Nix provides ${name}${nixVersions.get(name) ? ` ${nixVersions.get(name)}` : ''}`
+        : `only ${through.get(name)?.join(', ') ?? 'Nix packages'} (Nix) need${through.get(name)?.length === 1 ? 's' : ''} it`;
+      violations.push({
+        package: name,
+        kind: 'installed',
+        message: `${name}: .venv has ${v} installed by uv, but ${why} — fix: remove .venv and enter the Seam shell (\`nix develop\`), whose \`uv sync\` keeps Nix's packages out`,
+      });
     }
   }
   const notes: string[] = [];
-  if (excluded.length) notes.push(`uv.lock holds ${excluded.length} package(s) Nix provides or only Nix packages need; the Seam shells pass them to \`uv sync --no-install-package\`: ${excluded.join(', ')}`);
+  if (excluded.length)
+    notes.push(
+      `uv.lock holds ${excluded.length} package(s) Nix provides or only Nix packages need; the Seam shells pass them to \`uv sync --no-install-package\`: ${excluded.join(', ')}`,
+    );
   if (!input.venv) notes.push('no .venv yet: checked uv.lock only');
   return { violations, keptOut: excluded, notes };
 }

@@ -34,7 +34,8 @@ export function parseUvLock(text: string): UvLock {
   } catch (e) {
     const err = e as { message: string; index?: number; lineNumber?: number; column?: number };
     // An error found at a line break (a missing value) belongs to the line it ends.
-    const index = typeof err.index === 'number' ? Math.min(err.index, text.length) - (text[Math.min(err.index, text.length) - 1] === '\n' ? 1 : 0) : -1;
+    const index =
+      typeof err.index === 'number' ? Math.min(err.index, text.length) - (text[Math.min(err.index, text.length) - 1] === '\n' ? 1 : 0) : -1;
     const at = index >= 0 ? new LineIndex(text).position(index) : { line: err.lineNumber ?? 1, column: (err.column ?? 0) + 1 };
     throw new SeamError(`uv.lock is not valid TOML: ${err.message}`, at.column, undefined, at.line);
   }
@@ -51,7 +52,8 @@ export function parseUvLock(text: string): UvLock {
       const t = p[table];
       if (t && typeof t === 'object') lists.push(...Object.values(t as Record<string, unknown>));
     }
-    for (const list of lists) if (Array.isArray(list)) for (const d of list as Dep[]) if (typeof d?.name === 'string') deps.add(normalizeName(d.name));
+    for (const list of lists)
+      if (Array.isArray(list)) for (const d of list as Dep[]) if (typeof d?.name === 'string') deps.add(normalizeName(d.name));
     packages.push({ name, version, source: (p.source as Record<string, unknown>) ?? {}, deps });
     if (version) {
       const set = versions.get(name) ?? new Set<string>();
@@ -61,7 +63,9 @@ export function parseUvLock(text: string): UvLock {
   }
   const manifest = (doc.manifest as Record<string, unknown>) ?? {};
   const constraints = Array.isArray(manifest.constraints)
-    ? (manifest.constraints as { name?: unknown; specifier?: unknown }[]).filter((c) => typeof c.name === 'string').map((c) => ({ name: normalizeName(c.name as string), specifier: typeof c.specifier === 'string' ? c.specifier : null }))
+    ? (manifest.constraints as { name?: unknown; specifier?: unknown }[])
+        .filter((c) => typeof c.name === 'string')
+        .map((c) => ({ name: normalizeName(c.name as string), specifier: typeof c.specifier === 'string' ? c.specifier : null }))
     : [];
   return { version: typeof doc.version === 'number' ? doc.version : null, packages, versions, constraints };
 }

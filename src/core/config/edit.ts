@@ -15,11 +15,13 @@ export function setOwnerOverride(text: string, name: string, owner: Exclude<Owne
   const line = `${tomlKey(key)} = { owner = ${tomlString(owner)} }`;
   const lines = text.split('\n');
   const overrides = doc.value.overrides;
-  if (overrides !== undefined && (typeof overrides !== 'object' || Array.isArray(overrides))) throw new SeamError('seam.toml: overrides is not a table', 1, undefined, doc.locate(['overrides']).line);
+  if (overrides !== undefined && (typeof overrides !== 'object' || Array.isArray(overrides)))
+    throw new SeamError('seam.toml: overrides is not a table', 1, undefined, doc.locate(['overrides']).line);
   const existing = overrides ? Object.keys(overrides as object).find((k) => normalizeName(k) === key) : undefined;
   if (existing !== undefined) {
     const at = doc.locate(['overrides', existing]);
-    if (at.line !== at.endLine) throw new SeamError(`seam.toml: overrides.${existing} spans several lines; change it by hand`, 1, undefined, at.line);
+    if (at.line !== at.endLine)
+      throw new SeamError(`seam.toml: overrides.${existing} spans several lines; change it by hand`, 1, undefined, at.line);
     lines[at.line - 1] = line;
     return lines.join('\n');
   }
@@ -28,6 +30,12 @@ export function setOwnerOverride(text: string, name: string, owner: Exclude<Owne
     lines.splice(header + 1, 0, line);
     return lines.join('\n');
   }
-  if (overrides !== undefined) throw new SeamError('seam.toml: overrides is written inline or dotted; add the line by hand', 1, undefined, doc.locate(['overrides']).line);
+  if (overrides !== undefined)
+    throw new SeamError(
+      'seam.toml: overrides is written inline or dotted; add the line by hand',
+      1,
+      undefined,
+      doc.locate(['overrides']).line,
+    );
   return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\n[overrides]\n${line}\n`;
 }

@@ -56,7 +56,14 @@ export function readSeamToml(text: string, path: string): ReadConfig {
     doc = parseLocatedToml(text);
   } catch (e) {
     const err = e instanceof SeamError ? e : new SeamError(String(e));
-    problems.push({ path, line: err.line ?? 1, column: err.column ?? 1, severity: 'error', code: 'config/syntax', message: `${err.message}; Seam uses its defaults until this is fixed` });
+    problems.push({
+      path,
+      line: err.line ?? 1,
+      column: err.column ?? 1,
+      severity: 'error',
+      code: 'config/syntax',
+      message: `${err.message}; Seam uses its defaults until this is fixed`,
+    });
     return { config, problems };
   }
   const v = doc.value;
@@ -69,15 +76,24 @@ export function readSeamToml(text: string, path: string): ReadConfig {
     report(at, 'error', 'config/type', `${at.join('.')} must be a list of strings`);
     return undefined;
   };
-  for (const key of Object.keys(v)) if (!TOP_KEYS.has(key)) report([key], 'warning', 'config/unknown-key', `unknown setting '${key}' (Seam reads ${[...TOP_KEYS].join(', ')})`);
+  for (const key of Object.keys(v))
+    if (!TOP_KEYS.has(key))
+      report([key], 'warning', 'config/unknown-key', `unknown setting '${key}' (Seam reads ${[...TOP_KEYS].join(', ')})`);
 
   if ('targets' in v) {
     const t = strings(['targets'], v.targets);
     if (t) {
       const bad = t.filter((x) => !TARGETS.includes(x as Target));
-      if (bad.length) report(['targets'], 'error', 'config/target', `unknown target ${bad.map((b) => `'${b}'`).join(', ')}: targets are ${TARGETS.join(' and ')}`);
+      if (bad.length)
+        report(
+          ['targets'],
+          'error',
+          'config/target',
+          `unknown target ${bad.map((b) => `'${b}'`).join(', ')}: targets are ${TARGETS.join(' and ')}`,
+        );
       const good = TARGETS.filter((x) => t.includes(x));
-      if (!good.includes('cpu')) report(['targets'], 'warning', 'config/no-cpu', 'teams serve on CPUs: Seam keeps the cpu target (it is the default shell)');
+      if (!good.includes('cpu'))
+        report(['targets'], 'warning', 'config/no-cpu', 'teams serve on CPUs: Seam keeps the cpu target (it is the default shell)');
       config.targets = TARGETS.filter((x) => x === 'cpu' || good.includes(x));
     }
   }
@@ -98,7 +114,14 @@ export function readSeamToml(text: string, path: string): ReadConfig {
     const c = v.cuda as Record<string, unknown>;
     if (typeof c !== 'object' || !c || Array.isArray(c)) report(['cuda'], 'error', 'config/type', '[cuda] must be a table');
     else {
-      for (const key of Object.keys(c)) if (!['version', 'capabilities', 'systems'].includes(key)) report(['cuda', key], 'warning', 'config/unknown-key', `unknown setting 'cuda.${key}' (Seam reads version, capabilities, systems)`);
+      for (const key of Object.keys(c))
+        if (!['version', 'capabilities', 'systems'].includes(key))
+          report(
+            ['cuda', key],
+            'warning',
+            'config/unknown-key',
+            `unknown setting 'cuda.${key}' (Seam reads version, capabilities, systems)`,
+          );
       if ('version' in c) {
         if (typeof c.version === 'string' && /^\d+\.\d+$/.test(c.version)) config.cuda = c.version;
         else report(['cuda', 'version'], 'error', 'config/cuda', 'cuda.version must be major.minor, such as "12.8"');
@@ -107,7 +130,8 @@ export function readSeamToml(text: string, path: string): ReadConfig {
         const caps = strings(['cuda', 'capabilities'], c.capabilities);
         if (caps) {
           const bad = caps.filter((x) => !/^\d+\.\d+[af]?$/.test(x));
-          if (bad.length) report(['cuda', 'capabilities'], 'error', 'config/cuda', `not a CUDA capability: ${bad.join(', ')} (write them like "8.9")`);
+          if (bad.length)
+            report(['cuda', 'capabilities'], 'error', 'config/cuda', `not a CUDA capability: ${bad.join(', ')} (write them like "8.9")`);
           else config.cudaCapabilities = caps;
         }
       }
@@ -116,12 +140,18 @@ export function readSeamToml(text: string, path: string): ReadConfig {
   }
   if ('overrides' in v) {
     const o = v.overrides as Record<string, unknown>;
-    if (typeof o !== 'object' || !o || Array.isArray(o)) report(['overrides'], 'error', 'config/type', '[overrides] must be a table of package = { owner = "uv" }');
+    if (typeof o !== 'object' || !o || Array.isArray(o))
+      report(['overrides'], 'error', 'config/type', '[overrides] must be a table of package = { owner = "uv" }');
     else {
       for (const [name, entry] of Object.entries(o)) {
         const owner = (entry as Record<string, unknown>)?.owner;
         if (typeof entry !== 'object' || !OWNERS.includes(owner as (typeof OWNERS)[number])) {
-          report(['overrides', name], 'error', 'config/override', `overrides.${name}: write { owner = "nix" }, { owner = "uv" } or { owner = "skip" }`);
+          report(
+            ['overrides', name],
+            'error',
+            'config/override',
+            `overrides.${name}: write { owner = "nix" }, { owner = "uv" } or { owner = "skip" }`,
+          );
           continue;
         }
         config.overrides[normalizeName(name)] = { owner: owner as (typeof OWNERS)[number] };
@@ -130,13 +160,25 @@ export function readSeamToml(text: string, path: string): ReadConfig {
   }
   if ('cache' in v) {
     const list = (v.cache as Record<string, unknown>)?.substituters;
-    if (!Array.isArray(list)) report(['cache'], 'error', 'config/type', '[cache] takes substituters = [{ url = "https://…", public-key = "name:key" }]');
+    if (!Array.isArray(list))
+      report(['cache'], 'error', 'config/type', '[cache] takes substituters = [{ url = "https://…", public-key = "name:key" }]');
     else {
       list.forEach((s, i) => {
         const e = s as Record<string, unknown>;
-        if (typeof e?.url === 'string' && /^https?:\/\//.test(e.url) && typeof e['public-key'] === 'string' && /^[^\s:]+:[A-Za-z0-9+/=]+$/.test(e['public-key'])) {
+        if (
+          typeof e?.url === 'string' &&
+          /^https?:\/\//.test(e.url) &&
+          typeof e['public-key'] === 'string' &&
+          /^[^\s:]+:[A-Za-z0-9+/=]+$/.test(e['public-key'])
+        ) {
           config.substituters.push({ url: e.url, publicKey: e['public-key'] });
-        } else report(['cache', 'substituters', i], 'error', 'config/cache', 'each substituter needs url = "https://…" and public-key = "name-1:base64…"');
+        } else
+          report(
+            ['cache', 'substituters', i],
+            'error',
+            'config/cache',
+            'each substituter needs url = "https://…" and public-key = "name-1:base64…"',
+          );
       });
     }
   }
@@ -170,11 +212,25 @@ export function writeSeamToml(config: SeamConfig, hints: ConfigHints): string {
     '',
   ];
   if (config.python) out.push(`python = ${tomlString(config.python)}`);
-  else out.push(`# python = ${tomlString(hints.python.version)}   # Seam chose ${commentText(hints.python.version)}: ${commentText(hints.python.reason)}`);
-  out.push('', '# Systems with a cpu shell.', `systems = ${list(config.systems)}`, '', '[cuda]', '# Systems that also get a cuda shell.', `systems = ${list(config.cudaSystems)}`);
+  else
+    out.push(
+      `# python = ${tomlString(hints.python.version)}   # Seam chose ${commentText(hints.python.version)}: ${commentText(hints.python.reason)}`,
+    );
+  out.push(
+    '',
+    '# Systems with a cpu shell.',
+    `systems = ${list(config.systems)}`,
+    '',
+    '[cuda]',
+    '# Systems that also get a cuda shell.',
+    `systems = ${list(config.cudaSystems)}`,
+  );
   if (config.cuda) out.push(`version = ${tomlString(config.cuda)}`);
-  else out.push(`# version = ${tomlString(hints.cuda.version)}   # Seam chose ${commentText(hints.cuda.version)}: ${commentText(hints.cuda.reason)}`);
-  out.push('# Narrowing the GPU architectures builds less, but the binary caches build nixpkgs\' default');
+  else
+    out.push(
+      `# version = ${tomlString(hints.cuda.version)}   # Seam chose ${commentText(hints.cuda.version)}: ${commentText(hints.cuda.reason)}`,
+    );
+  out.push("# Narrowing the GPU architectures builds less, but the binary caches build nixpkgs' default");
   out.push('# list: with a narrower one, torch and friends compile on your machine.');
   if (config.cudaCapabilities.length) out.push(`capabilities = ${list(config.cudaCapabilities)}`);
   else out.push('# capabilities = ["8.9"]');

@@ -50,7 +50,10 @@ export interface Machine {
 /** Parses the CSV of GPU_QUERY: one GPU per line. */
 export function parseGpuQuery(text: string): { gpus: Gpu[]; error: string | null } {
   const gpus: Gpu[] = [];
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const line of lines) {
     const f = line.split(',').map((s) => s.trim());
     if (f.length < 4 || !/^\d+\.\d+/.test(f[1])) continue;
@@ -114,13 +117,28 @@ export function libcudaDir(ldconfig: string): string | null {
 }
 
 export function detectMachine(p: GpuProbes): Machine {
-  const base: Machine = { platform: p.platform, gpus: [], driver: null, source: null, error: null, wsl: p.wsl, nixos: p.nixos, cudaCeiling: null, driverLibDir: null };
+  const base: Machine = {
+    platform: p.platform,
+    gpus: [],
+    driver: null,
+    source: null,
+    error: null,
+    wsl: p.wsl,
+    nixos: p.nixos,
+    cudaCeiling: null,
+    driverLibDir: null,
+  };
   if (p.platform !== 'linux') return base;
   const q = p.query !== null ? parseGpuQuery(p.query) : null;
   if (q?.gpus.length) Object.assign(base, { gpus: q.gpus, driver: q.gpus[0].driver, source: 'nvidia-smi' });
   else if (p.table) {
     const t = parseNvidiaSmi(p.table);
-    if (t.driver) Object.assign(base, { gpus: t.gpus.map((name) => ({ name, driver: t.driver!, computeCap: null, memoryMiB: null })), driver: t.driver, source: 'nvidia-smi table' });
+    if (t.driver)
+      Object.assign(base, {
+        gpus: t.gpus.map((name) => ({ name, driver: t.driver!, computeCap: null, memoryMiB: null })),
+        driver: t.driver,
+        source: 'nvidia-smi table',
+      });
     else base.error = t.error;
   } else if (q) base.error = q.error;
   if (!base.driver && p.procNvidia) {
@@ -141,9 +159,27 @@ export interface Recommendation {
 
 /** cuda when a GPU and a driver that runs the flake's CUDA are present; cpu otherwise, saying why. */
 export function recommendTarget(m: Machine, flakeCuda: string): Recommendation {
-  if (!m.driver) return { target: 'cpu', reason: m.error ? `nvidia-smi failed: ${m.error}` : m.platform === 'linux' ? 'no NVIDIA GPU found' : `${m.platform}: CUDA shells are for Linux` };
+  if (!m.driver)
+    return {
+      target: 'cpu',
+      reason: m.error
+        ? `nvidia-smi failed: ${m.error}`
+        : m.platform === 'linux'
+          ? 'no NVIDIA GPU found'
+          : `${m.platform}: CUDA shells are for Linux`,
+    };
   const gpu = m.gpus.length ? `${m.gpus.length}× ${[...new Set(m.gpus.map((g) => g.name))].join(', ')}` : 'an NVIDIA GPU';
-  if (m.cudaCeiling && versionCmp(m.cudaCeiling, flakeCuda) >= 0) return { target: 'cuda', reason: `${gpu}, driver ${m.driver} runs CUDA up to ${m.cudaCeiling}; the flake uses ${flakeCuda}` };
-  if (familyRuns(m.driver, flakeCuda)) return { target: 'cuda', reason: `${gpu}, driver ${m.driver}`, warning: `the flake uses CUDA ${flakeCuda} and driver ${m.driver} runs up to ${m.cudaCeiling ?? '?'} fully; CUDA ${flakeCuda.split('.')[0]}.x builds still run through minor-version compatibility, without newer features (PTX JIT). Update the driver, or set cuda.version in seam.toml to ${m.cudaCeiling ?? 'an older CUDA'}` };
-  return { target: 'cpu', reason: `${gpu}, but driver ${m.driver} is too old`, warning: `the flake uses CUDA ${flakeCuda}, which needs a newer driver than ${m.driver} (it runs up to CUDA ${m.cudaCeiling ?? '?'}): update the driver, or set cuda.version in seam.toml to ${m.cudaCeiling ?? 'an older CUDA'}` };
+  if (m.cudaCeiling && versionCmp(m.cudaCeiling, flakeCuda) >= 0)
+    return { target: 'cuda', reason: `${gpu}, driver ${m.driver} runs CUDA up to ${m.cudaCeiling}; the flake uses ${flakeCuda}` };
+  if (familyRuns(m.driver, flakeCuda))
+    return {
+      target: 'cuda',
+      reason: `${gpu}, driver ${m.driver}`,
+      warning: `the flake uses CUDA ${flakeCuda} and driver ${m.driver} runs up to ${m.cudaCeiling ?? '?'} fully; CUDA ${flakeCuda.split('.')[0]}.x builds still run through minor-version compatibility, without newer features (PTX JIT). Update the driver, or set cuda.version in seam.toml to ${m.cudaCeiling ?? 'an older CUDA'}`,
+    };
+  return {
+    target: 'cpu',
+    reason: `${gpu}, but driver ${m.driver} is too old`,
+    warning: `the flake uses CUDA ${flakeCuda}, which needs a newer driver than ${m.driver} (it runs up to CUDA ${m.cudaCeiling ?? '?'}): update the driver, or set cuda.version in seam.toml to ${m.cudaCeiling ?? 'an older CUDA'}`,
+  };
 }

@@ -27,14 +27,35 @@ export async function probeGpu(runner: Runner = runProcess, signal?: AbortSignal
   const failed = query !== null && !/^\s*[^,\n]+,\s*\d+\.\d+/m.test(query);
   const table = failed ? await output(runner, 'nvidia-smi', [], signal) : null;
   const ldconfig = (await output(runner, 'ldconfig', ['-p'], signal)) ?? (await output(runner, '/sbin/ldconfig', ['-p'], signal));
-  return { platform, query, table, procNvidia: readOrNull('/proc/driver/nvidia/version'), wsl: fs.existsSync('/usr/lib/wsl/lib'), nixos: fs.existsSync('/run/opengl-driver/lib'), ldconfig };
+  return {
+    platform,
+    query,
+    table,
+    procNvidia: readOrNull('/proc/driver/nvidia/version'),
+    wsl: fs.existsSync('/usr/lib/wsl/lib'),
+    nixos: fs.existsSync('/run/opengl-driver/lib'),
+    ldconfig,
+  };
 }
 
-export async function probeSetup(nix: string, runner: Runner = runProcess, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<SetupProbes> {
+export async function probeSetup(
+  nix: string,
+  runner: Runner = runProcess,
+  signal?: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SetupProbes> {
   const [nixVersion, nixConfig, gpu] = await Promise.all([
     output(runner, nix, ['--version'], signal, env),
     output(runner, nix, ['--extra-experimental-features', 'nix-command', 'show-config'], signal, env),
     probeGpu(runner, signal),
   ]);
-  return { ...gpu, platform: process.platform, nixVersion, nixConfig, nvidiaSmi: gpu.table ?? null, procNvidia: gpu.procNvidia, openglDriver: gpu.nixos };
+  return {
+    ...gpu,
+    platform: process.platform,
+    nixVersion,
+    nixConfig,
+    nvidiaSmi: gpu.table ?? null,
+    procNvidia: gpu.procNvidia,
+    openglDriver: gpu.nixos,
+  };
 }

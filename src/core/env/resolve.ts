@@ -76,8 +76,39 @@ export interface ResolvedEnv {
 
 /** Variables a dev shell's builder environment carries that make no sense in a user's terminal. */
 const NOISE = new Set([
-  'HOME', 'TMPDIR', 'TEMP', 'TMP', 'TEMPDIR', 'NIX_BUILD_TOP', 'NIX_BUILD_CORES', 'NIX_LOG_FD', 'NIX_STORE', 'PWD', 'OLDPWD', 'SHLVL', 'TERM', 'SHELL',
-  'builder', 'out', 'outputs', 'shellHook', 'dontAddDisableDepTrack', 'stdenv', 'system', 'name', 'args', 'NIX_ENFORCE_PURITY', 'SOURCE_DATE_EPOCH', 'PYTHONHASHSEED', 'PYTHONNOUSERSITE', 'DETERMINISTIC_BUILD', 'LANG', 'LC_ALL', 'TZ', 'HOST_PATH', 'PATH',
+  'HOME',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'TEMPDIR',
+  'NIX_BUILD_TOP',
+  'NIX_BUILD_CORES',
+  'NIX_LOG_FD',
+  'NIX_STORE',
+  'PWD',
+  'OLDPWD',
+  'SHLVL',
+  'TERM',
+  'SHELL',
+  'builder',
+  'out',
+  'outputs',
+  'shellHook',
+  'dontAddDisableDepTrack',
+  'stdenv',
+  'system',
+  'name',
+  'args',
+  'NIX_ENFORCE_PURITY',
+  'SOURCE_DATE_EPOCH',
+  'PYTHONHASHSEED',
+  'PYTHONNOUSERSITE',
+  'DETERMINISTIC_BUILD',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'HOST_PATH',
+  'PATH',
 ]);
 
 export function nixSystem(platform = process.platform, arch = process.arch): string {
@@ -128,7 +159,12 @@ export function envKey(root: string, target: string, nix: string, env: NodeJS.Pr
 export type NixFailure = 'nix-missing' | 'flakes-disabled' | 'untracked' | 'no-target' | 'download' | 'eval';
 
 export class ResolveError extends SeamError {
-  constructor(message: string, readonly kind: NixFailure, readonly fix: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly kind: NixFailure,
+    readonly fix: string,
+    readonly output: string,
+  ) {
     super(message);
     this.name = 'ResolveError';
   }
@@ -136,12 +172,42 @@ export class ResolveError extends SeamError {
 
 /** What went wrong in nix's stderr, and the exact fix. */
 export function classifyNixError(stderr: string, target: string): { kind: NixFailure; message: string; fix: string } {
-  const line = stderr.split('\n').find((l) => /^error:/.test(l.trim()))?.trim() ?? stderr.trim().split('\n').pop() ?? 'nix failed';
-  if (/experimental Nix feature '(nix-command|flakes)' is disabled/.test(stderr)) return { kind: 'flakes-disabled', message: 'flakes are not enabled in Nix', fix: 'add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf), then try again' };
-  if (/No such file or directory/.test(stderr) && /-source\/flake\.nix|flake\.nix/.test(stderr) && /Git tree|git/.test(stderr + line)) return { kind: 'untracked', message: 'flake.nix is not tracked by git, so Nix cannot see it', fix: 'run `git add flake.nix seam.toml` (a flake in a git repository sees only tracked files; no commit is needed)' };
-  if (/does not provide attribute '[^']*devShells[^']*'/.test(stderr)) return { kind: 'no-target', message: `flake.nix has no ${target} shell for this system`, fix: `run "Seam: Convert to reproducible env" (or \`seam convert\`) again, or pick another target; seam.toml lists the targets and systems` };
-  if (/unable to download|Couldn't resolve host|Could not resolve host/.test(stderr)) return { kind: 'download', message: 'nix could not download an input (offline?)', fix: 'connect to the network once so Nix can fetch nixpkgs; flake.lock then pins it and later starts use the cache' };
-  return { kind: 'eval', message: line.replace(/^error:\s*/, ''), fix: 'see the full nix output in the Seam log; `nix develop .#' + target + '` shows the same error' };
+  const line =
+    stderr
+      .split('\n')
+      .find((l) => /^error:/.test(l.trim()))
+      ?.trim() ??
+    stderr.trim().split('\n').pop() ??
+    'nix failed';
+  if (/experimental Nix feature '(nix-command|flakes)' is disabled/.test(stderr))
+    return {
+      kind: 'flakes-disabled',
+      message: 'flakes are not enabled in Nix',
+      fix: 'add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf), then try again',
+    };
+  if (/No such file or directory/.test(stderr) && /-source\/flake\.nix|flake\.nix/.test(stderr) && /Git tree|git/.test(stderr + line))
+    return {
+      kind: 'untracked',
+      message: 'flake.nix is not tracked by git, so Nix cannot see it',
+      fix: 'run `git add flake.nix seam.toml` (a flake in a git repository sees only tracked files; no commit is needed)',
+    };
+  if (/does not provide attribute '[^']*devShells[^']*'/.test(stderr))
+    return {
+      kind: 'no-target',
+      message: `flake.nix has no ${target} shell for this system`,
+      fix: `run "Seam: Convert to reproducible env" (or \`seam convert\`) again, or pick another target; seam.toml lists the targets and systems`,
+    };
+  if (/unable to download|Couldn't resolve host|Could not resolve host/.test(stderr))
+    return {
+      kind: 'download',
+      message: 'nix could not download an input (offline?)',
+      fix: 'connect to the network once so Nix can fetch nixpkgs; flake.lock then pins it and later starts use the cache',
+    };
+  return {
+    kind: 'eval',
+    message: line.replace(/^error:\s*/, ''),
+    fix: `see the full nix output in the Seam log; \`nix develop .#${target}\` shows the same error`,
+  };
 }
 
 export interface ResolveOptions {
@@ -192,7 +258,12 @@ export function fromDevEnv(json: string, meta: { target: string; key: string; ro
   try {
     doc = JSON.parse(json);
   } catch (e) {
-    throw new ResolveError(`nix print-dev-env printed something that is not JSON: ${(e as Error).message}`, 'eval', 'see the Seam log for the output', json.slice(0, 2000));
+    throw new ResolveError(
+      `nix print-dev-env printed something that is not JSON: ${(e as Error).message}`,
+      'eval',
+      'see the Seam log for the output',
+      json.slice(0, 2000),
+    );
   }
   const variables: Record<string, string> = {};
   const vars = doc.variables ?? {};
@@ -203,7 +274,20 @@ export function fromDevEnv(json: string, meta: { target: string; key: string; ro
   }
   const devPath = typeof vars.PATH?.value === 'string' ? (vars.PATH.value as string).split(':') : [];
   const path = [...new Set(devPath.filter((p) => p && p !== '/path-not-set' && !p.startsWith('/homeless-shelter')))];
-  return withVenv({ target: meta.target, system: nixSystem(), key: meta.key, variables, path, unset: ['PYTHONPATH', 'PYTHONHOME'], venv: null, resolvedAt: new Date().toISOString(), nixMs: meta.nixMs }, meta.root);
+  return withVenv(
+    {
+      target: meta.target,
+      system: nixSystem(),
+      key: meta.key,
+      variables,
+      path,
+      unset: ['PYTHONPATH', 'PYTHONHOME'],
+      venv: null,
+      resolvedAt: new Date().toISOString(),
+      nixMs: meta.nixMs,
+    },
+    meta.root,
+  );
 }
 
 /** Resolves (or takes from the cache) the environment of `target`. Throws ResolveError with the fix. */
@@ -220,10 +304,22 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
   const started = Date.now();
   let result: RunResult;
   try {
-    result = await runner(options.nix, args, { cwd: options.root, env: baseEnv, signal: options.signal, timeoutMs: options.timeoutMs ?? 10 * 60_000, onStderr: (l) => options.log?.(`nix: ${l}`) });
+    result = await runner(options.nix, args, {
+      cwd: options.root,
+      env: baseEnv,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 10 * 60_000,
+      onStderr: (l) => options.log?.(`nix: ${l}`),
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new ResolveError(`nix is not installed (looked for '${options.nix}')`, 'nix-missing', 'install Nix (https://nixos.org/download), or set seam.nixPath to where it is', '');
+    if (err.code === 'ENOENT')
+      throw new ResolveError(
+        `nix is not installed (looked for '${options.nix}')`,
+        'nix-missing',
+        'install Nix (https://nixos.org/download), or set seam.nixPath to where it is',
+        '',
+      );
     if (err.name === 'AbortError') throw e;
     throw new ResolveError(`could not run nix: ${err.message}`, 'eval', 'see the Seam log', '');
   }
@@ -261,7 +357,8 @@ export function applyTo(base: NodeJS.ProcessEnv, env: ResolvedEnv, driverDir?: s
   const out: NodeJS.ProcessEnv = { ...base, ...env.variables };
   for (const k of env.unset) delete out[k];
   out.PATH = [...env.path, ...(base.PATH ? [base.PATH] : [])].join(':');
-  if (driverDir && env.target === 'cuda') out.LD_LIBRARY_PATH = [driverDir, ...(env.variables.LD_LIBRARY_PATH ? [env.variables.LD_LIBRARY_PATH] : [])].join(':');
+  if (driverDir && env.target === 'cuda')
+    out.LD_LIBRARY_PATH = [driverDir, ...(env.variables.LD_LIBRARY_PATH ? [env.variables.LD_LIBRARY_PATH] : [])].join(':');
   out.SEAM_TARGET = env.target;
   return out;
 }

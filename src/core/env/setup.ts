@@ -44,42 +44,116 @@ function nixTooOld(version: string): boolean {
 export function evaluateSetup(p: SetupProbes, cudaVersion: string): SetupCheck[] {
   const checks: SetupCheck[] = [];
   if (p.nixVersion === null) {
-    checks.push({ id: 'nix', title: 'Nix', status: 'missing', detail: 'nix is not installed (or not on PATH, or not where the seam.nixPath setting says)', fix: 'Install Nix (https://nixos.org/download: `sh <(curl -L https://nixos.org/nix/install) --daemon`), open a new terminal, then run Check setup again.' });
+    checks.push({
+      id: 'nix',
+      title: 'Nix',
+      status: 'missing',
+      detail: 'nix is not installed (or not on PATH, or not where the seam.nixPath setting says)',
+      fix: 'Install Nix (https://nixos.org/download: `sh <(curl -L https://nixos.org/nix/install) --daemon`), open a new terminal, then run Check setup again.',
+    });
   } else {
     const version = /(\d+\.\d+(?:\.\d+)?)/.exec(p.nixVersion)?.[1] ?? p.nixVersion.trim();
-    if (nixTooOld(version)) checks.push({ id: 'nix', title: 'Nix', status: 'missing', detail: `Nix ${version} is older than 2.4, which has no flakes`, fix: 'Upgrade Nix to 2.4 or newer (nix upgrade-nix, or your distribution\'s package).' });
+    if (nixTooOld(version))
+      checks.push({
+        id: 'nix',
+        title: 'Nix',
+        status: 'missing',
+        detail: `Nix ${version} is older than 2.4, which has no flakes`,
+        fix: "Upgrade Nix to 2.4 or newer (nix upgrade-nix, or your distribution's package).",
+      });
     else checks.push({ id: 'nix', title: 'Nix', status: 'ok', detail: `Nix ${version}` });
   }
   if (p.nixVersion !== null) {
     const features = /^\s*experimental-features\s*=\s*(.*)$/m.exec(p.nixConfig ?? '')?.[1]?.split(/\s+/) ?? [];
-    if (features.includes('flakes') && features.includes('nix-command')) checks.push({ id: 'flakes', title: 'Flakes', status: 'ok', detail: 'nix-command and flakes are on' });
-    else checks.push({ id: 'flakes', title: 'Flakes', status: 'missing', detail: p.nixConfig === null ? 'could not read Nix\'s settings' : `experimental-features is "${features.join(' ')}"`, fix: 'Add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf) and restart the nix daemon if you have one.' });
+    if (features.includes('flakes') && features.includes('nix-command'))
+      checks.push({ id: 'flakes', title: 'Flakes', status: 'ok', detail: 'nix-command and flakes are on' });
+    else
+      checks.push({
+        id: 'flakes',
+        title: 'Flakes',
+        status: 'missing',
+        detail: p.nixConfig === null ? "could not read Nix's settings" : `experimental-features is "${features.join(' ')}"`,
+        fix: 'Add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf) and restart the nix daemon if you have one.',
+      });
   }
   if (p.platform === 'darwin') {
-    checks.push({ id: 'gpu', title: 'GPU', status: 'info', detail: 'macOS: the cpu shell works here; the cuda shell is for Linux machines with an NVIDIA GPU' });
+    checks.push({
+      id: 'gpu',
+      title: 'GPU',
+      status: 'info',
+      detail: 'macOS: the cpu shell works here; the cuda shell is for Linux machines with an NVIDIA GPU',
+    });
     return checks;
   }
-  const machine = detectMachine({ platform: p.platform, query: p.query ?? null, table: p.nvidiaSmi, procNvidia: p.procNvidia, wsl: p.wsl ?? false, nixos: p.openglDriver, ldconfig: p.ldconfig ?? null });
+  const machine = detectMachine({
+    platform: p.platform,
+    query: p.query ?? null,
+    table: p.nvidiaSmi,
+    procNvidia: p.procNvidia,
+    wsl: p.wsl ?? false,
+    nixos: p.openglDriver,
+    ldconfig: p.ldconfig ?? null,
+  });
   if (!machine.driver && !machine.error) {
-    checks.push({ id: 'gpu', title: 'GPU', status: 'info', detail: 'no NVIDIA GPU found (no nvidia-smi, no /proc/driver/nvidia): use the cpu target here; the cuda shell is for GPU machines' });
+    checks.push({
+      id: 'gpu',
+      title: 'GPU',
+      status: 'info',
+      detail: 'no NVIDIA GPU found (no nvidia-smi, no /proc/driver/nvidia): use the cpu target here; the cuda shell is for GPU machines',
+    });
     return checks;
   }
   if (!machine.driver) {
     const err = machine.error ?? '';
-    checks.push({ id: 'gpu', title: 'GPU', status: 'missing', detail: `nvidia-smi: ${err}`, fix: /mismatch/i.test(err) ? 'The loaded kernel module and the driver libraries differ (a driver update without a reboot): reboot, or reload the nvidia modules.' : 'Install the NVIDIA driver for your distribution and reboot; check with `nvidia-smi`.' });
+    checks.push({
+      id: 'gpu',
+      title: 'GPU',
+      status: 'missing',
+      detail: `nvidia-smi: ${err}`,
+      fix: /mismatch/i.test(err)
+        ? 'The loaded kernel module and the driver libraries differ (a driver update without a reboot): reboot, or reload the nvidia modules.'
+        : 'Install the NVIDIA driver for your distribution and reboot; check with `nvidia-smi`.',
+    });
     return checks;
   }
-  const names = machine.gpus.length ? `${machine.gpus.length}× ${[...new Set(machine.gpus.map((g) => g.name))].join(', ')}` : 'an NVIDIA GPU';
-  checks.push({ id: 'gpu', title: 'GPU', status: 'ok', detail: `${names}${machine.cudaCeiling ? `, the driver runs CUDA up to ${machine.cudaCeiling}` : ''}${machine.wsl ? ' (WSL2)' : ''}` });
+  const names = machine.gpus.length
+    ? `${machine.gpus.length}× ${[...new Set(machine.gpus.map((g) => g.name))].join(', ')}`
+    : 'an NVIDIA GPU';
+  checks.push({
+    id: 'gpu',
+    title: 'GPU',
+    status: 'ok',
+    detail: `${names}${machine.cudaCeiling ? `, the driver runs CUDA up to ${machine.cudaCeiling}` : ''}${machine.wsl ? ' (WSL2)' : ''}`,
+  });
   const rec = recommendTarget(machine, cudaVersion);
   const major = Number(cudaVersion.split('.')[0]);
   const need = MIN_DRIVER_BRANCH[major];
   if (rec.target === 'cpu') {
-    checks.push({ id: 'driver', title: 'Driver', status: 'missing', detail: `driver ${machine.driver} is older than ${need ?? '?'}, the first that runs CUDA ${major}.x builds (the plan uses CUDA ${cudaVersion})`, fix: `Update the NVIDIA driver to ${need ?? 'a newer one'} or newer, or set cuda.version in seam.toml to a CUDA your driver runs${machine.cudaCeiling ? ` (up to ${machine.cudaCeiling})` : ''}.` });
+    checks.push({
+      id: 'driver',
+      title: 'Driver',
+      status: 'missing',
+      detail: `driver ${machine.driver} is older than ${need ?? '?'}, the first that runs CUDA ${major}.x builds (the plan uses CUDA ${cudaVersion})`,
+      fix: `Update the NVIDIA driver to ${need ?? 'a newer one'} or newer, or set cuda.version in seam.toml to a CUDA your driver runs${machine.cudaCeiling ? ` (up to ${machine.cudaCeiling})` : ''}.`,
+    });
   } else {
-    const host = machine.driverLibDir ? `libcuda from ${machine.driverLibDir}${machine.nixos ? ' (NixOS)' : ''}` : 'not NixOS: run GPU programs through nixGL or nix-gl-host so Nix binaries find the host\'s libcuda';
+    const host = machine.driverLibDir
+      ? `libcuda from ${machine.driverLibDir}${machine.nixos ? ' (NixOS)' : ''}`
+      : "not NixOS: run GPU programs through nixGL or nix-gl-host so Nix binaries find the host's libcuda";
     const ok = !!machine.driverLibDir && !rec.warning;
-    checks.push({ id: 'driver', title: 'Driver', status: ok ? 'ok' : 'warning', detail: `driver ${machine.driver} runs CUDA ${cudaVersion}${rec.warning ? ` (${rec.warning})` : ''}; ${host}`, ...(ok ? {} : { fix: rec.warning ? 'Update the NVIDIA driver.' : 'On Ubuntu and other distributions, wrap GPU commands with nixGL (https://github.com/nix-community/nixGL) or use nix-gl-host.' }) });
+    checks.push({
+      id: 'driver',
+      title: 'Driver',
+      status: ok ? 'ok' : 'warning',
+      detail: `driver ${machine.driver} runs CUDA ${cudaVersion}${rec.warning ? ` (${rec.warning})` : ''}; ${host}`,
+      ...(ok
+        ? {}
+        : {
+            fix: rec.warning
+              ? 'Update the NVIDIA driver.'
+              : 'On Ubuntu and other distributions, wrap GPU commands with nixGL (https://github.com/nix-community/nixGL) or use nix-gl-host.',
+          }),
+    });
   }
   return checks;
 }

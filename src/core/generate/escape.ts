@@ -13,7 +13,8 @@ export function nixString(s: string): string {
     else if (c === '\n') out += '\\n';
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
-    else if (c === '\0') out += '\uFFFD'; // Nix strings cannot hold NUL.
+    else if (c === '\0')
+      out += '\uFFFD'; // Nix strings cannot hold NUL.
     else out += c;
   }
   return `${out}"`;

@@ -32,7 +32,16 @@ const isNix = (p: PlannedPackage) => TARGETS.some((t) => p.owner[t] === 'nix');
 
 /** Seam's normalized view of what uv gets. */
 export function uvProject(plan: Plan, model: ProjectModel, root: string): UvProject {
-  const out: UvProject = { dependencies: [], groups: {}, extras: {}, sources: {}, constraints: [], indexes: [], findLinks: [], warnings: [] };
+  const out: UvProject = {
+    dependencies: [],
+    groups: {},
+    extras: {},
+    sources: {},
+    constraints: [],
+    indexes: [],
+    findLinks: [],
+    warnings: [],
+  };
   const bySource = new Map<string, Requirement>();
   for (const m of model.manifests) for (const r of m.requirements) bySource.set(`${r.source.path}:${r.source.line}:${r.source.column}`, r);
   const add = (list: string[], s: string) => {
@@ -88,7 +97,9 @@ function withoutCredentials(ix: PackageIndex, out: UvProject): string {
     if (u.username || u.password) {
       u.username = '';
       u.password = '';
-      out.warnings.push(`${u.host}: credentials removed from the index URL; give them to uv with UV_INDEX_<NAME>_USERNAME / _PASSWORD or a keyring`);
+      out.warnings.push(
+        `${u.host}: credentials removed from the index URL; give them to uv with UV_INDEX_<NAME>_USERNAME / _PASSWORD or a keyring`,
+      );
       return u.toString();
     }
   } catch {
@@ -104,7 +115,8 @@ function requirementFor(p: PlannedPackage, r: Requirement, root: string, out: Uv
   if (r.url && r.reference?.type === 'path') {
     const abs = nodePath.resolve(nodePath.dirname(r.source.path), r.url.replace(/^file:\/\//, ''));
     const rel = nodePath.relative(root, abs).split(nodePath.sep).join('/') || '.';
-    if (rel.startsWith('..')) out.warnings.push(`${p.name}: the path ${rel} is outside the project; other machines need it at the same place`);
+    if (rel.startsWith('..'))
+      out.warnings.push(`${p.name}: the path ${rel} is outside the project; other machines need it at the same place`);
     out.sources[normalizeName(name)] = { path: rel.startsWith('.') ? rel : `./${rel}`, editable: r.editable };
     return `${name}${extras}${marker}`;
   }
@@ -117,14 +129,17 @@ export function projectName(model: ProjectModel, root: string): string {
   const valid = (s: string | undefined) => !!s && /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(s);
   const named = model.manifests.map((m) => m.name).find(valid);
   if (named) return normalizeName(named);
-  const folder = nodePath.basename(root).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const folder = nodePath
+    .basename(root)
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return valid(folder) ? normalizeName(folder) : 'seam-project';
 }
 
 /** The `[tool.uv]` lines that carry the contract: constraints, environments, indexes. */
 export function toolUvLines(uv: UvProject, python: string): string[] {
   const out: string[] = ['[tool.uv]'];
-  out.push('# Nix provides these; uv.lock records Nix\'s versions and the Seam shells never let uv install them.');
+  out.push("# Nix provides these; uv.lock records Nix's versions and the Seam shells never let uv install them.");
   out.push(`constraint-dependencies = ${array(uv.constraints)}`);
   out.push('# The Nix shells run Linux and macOS on one interpreter.');
   out.push(`environments = ${array(["sys_platform == 'linux'", "sys_platform == 'darwin'"])}`);
@@ -137,7 +152,8 @@ export function toolUvLines(uv: UvProject, python: string): string[] {
   const sources = Object.entries(uv.sources).sort(([a], [b]) => a.localeCompare(b));
   if (sources.length) {
     out.push('', '[tool.uv.sources]');
-    for (const [name, s] of sources) out.push(`${tomlKey(name)} = { path = ${tomlString(s.path)}${s.editable ? ', editable = true' : ''} }`);
+    for (const [name, s] of sources)
+      out.push(`${tomlKey(name)} = { path = ${tomlString(s.path)}${s.editable ? ', editable = true' : ''} }`);
   }
   return out;
 }
@@ -168,6 +184,10 @@ export function generatePyproject(plan: Plan, uv: UvProject, name: string, sourc
     for (const [k, v] of groups) out.push(`${tomlKey(k)} = ${array(v)}`);
   }
   out.push('');
-  out.push(...toolUvLines(uv, plan.python.version).flatMap((l, i) => (i === 1 ? ['# The project itself is not a package to build.', 'package = false', l] : [l])));
+  out.push(
+    ...toolUvLines(uv, plan.python.version).flatMap((l, i) =>
+      i === 1 ? ['# The project itself is not a package to build.', 'package = false', l] : [l],
+    ),
+  );
   return `${out.join('\n')}\n`;
 }

@@ -26,13 +26,24 @@ export function withUvConstraints(text: string, constraints: string[]): string {
   let out: string;
   if (start >= 0) {
     const end = lf.indexOf(END, start);
-    if (end < 0) throw new SeamError("pyproject.toml: Seam's block has no end marker; fix it by hand", 1, undefined, lf.slice(0, start).split('\n').length);
+    if (end < 0)
+      throw new SeamError(
+        "pyproject.toml: Seam's block has no end marker; fix it by hand",
+        1,
+        undefined,
+        lf.slice(0, start).split('\n').length,
+      );
     out = lf.slice(0, start) + body + lf.slice(end + END.length).replace(/^\n/, '');
   } else {
     const doc = parseLocatedToml(lf); // throws SeamError with the line
     const uv = ((doc.value.tool as Record<string, unknown> | undefined)?.uv ?? undefined) as Record<string, unknown> | undefined;
     if (uv && 'constraint-dependencies' in uv) {
-      throw new SeamError('pyproject.toml already has [tool.uv] constraint-dependencies; add the lines from seam-plan.txt to it by hand (Seam does not merge lists it did not write)', 1, undefined, doc.locate(['tool', 'uv', 'constraint-dependencies']).line);
+      throw new SeamError(
+        'pyproject.toml already has [tool.uv] constraint-dependencies; add the lines from seam-plan.txt to it by hand (Seam does not merge lists it did not write)',
+        1,
+        undefined,
+        doc.locate(['tool', 'uv', 'constraint-dependencies']).line,
+      );
     }
     const lines = lf.split('\n');
     const header = lines.findIndex((l) => /^\s*\[\s*tool\s*\.\s*uv\s*\]\s*(#.*)?$/.test(l));
@@ -40,7 +51,12 @@ export function withUvConstraints(text: string, constraints: string[]): string {
       lines.splice(header + 1, 0, body.trimEnd());
       out = lines.join('\n');
     } else if (uv) {
-      throw new SeamError('pyproject.toml sets tool.uv with dotted keys or inline tables; add the lines from seam-plan.txt by hand', 1, undefined, doc.locate(['tool', 'uv']).line);
+      throw new SeamError(
+        'pyproject.toml sets tool.uv with dotted keys or inline tables; add the lines from seam-plan.txt by hand',
+        1,
+        undefined,
+        doc.locate(['tool', 'uv']).line,
+      );
     } else {
       out = `${lf}${lf.endsWith('\n') || lf === '' ? '' : '\n'}\n[tool.uv]\n${body}`;
     }

@@ -84,14 +84,35 @@ export function planWrites(root: string, files: GeneratedFile[], force: boolean)
     const before = readOrNull(nodePath.join(root, f.path));
     if (f.mode === 'block') {
       const after = withBlock(before, f.content);
-      return { path: f.path, action: before === null ? 'create' : after === before ? 'unchanged' : 'replace', before, after, backup: false };
+      return {
+        path: f.path,
+        action: before === null ? 'create' : after === before ? 'unchanged' : 'replace',
+        before,
+        after,
+        backup: false,
+      };
     }
     if (f.mode === 'edit') {
       if (before === f.content) return { path: f.path, action: 'unchanged', before, after: f.content, backup: false };
-      return { path: f.path, action: 'replace', note: "your file: only Seam's marked block changes; the old one is in .seam/backup/", before, after: f.content, backup: true };
+      return {
+        path: f.path,
+        action: 'replace',
+        note: "your file: only Seam's marked block changes; the old one is in .seam/backup/",
+        before,
+        after: f.content,
+        backup: true,
+      };
     }
     if (f.mode === 'once') {
-      if (before !== null) return { path: f.path, action: 'keep', note: 'yours now: Seam reads it and leaves it as it is', before, after: before, backup: false };
+      if (before !== null)
+        return {
+          path: f.path,
+          action: 'keep',
+          note: 'yours now: Seam reads it and leaves it as it is',
+          before,
+          after: before,
+          backup: false,
+        };
       return { path: f.path, action: 'create', before, after: f.content, backup: false };
     }
     const after = sign(f.content);
@@ -100,8 +121,23 @@ export function planWrites(root: string, files: GeneratedFile[], force: boolean)
     if (before === after) return { path: f.path, action: 'unchanged', before, after, backup: false };
     if (owner === 'seam') return { path: f.path, action: 'replace', before, after, backup: false };
     const why = owner === 'edited' ? 'Seam generated it, but it was edited by hand since' : 'Seam did not write it';
-    if (!force) return { path: f.path, action: 'blocked', note: `${why}; run with --force to replace it (a copy goes to .seam/backup/)`, before, after, backup: false };
-    return { path: f.path, action: 'replace', note: `${why}; replaced (--force), the old one is in .seam/backup/`, before, after, backup: true };
+    if (!force)
+      return {
+        path: f.path,
+        action: 'blocked',
+        note: `${why}; run with --force to replace it (a copy goes to .seam/backup/)`,
+        before,
+        after,
+        backup: false,
+      };
+    return {
+      path: f.path,
+      action: 'replace',
+      note: `${why}; replaced (--force), the old one is in .seam/backup/`,
+      before,
+      after,
+      backup: true,
+    };
   });
 }
 
@@ -132,10 +168,11 @@ export function applyWrites(root: string, writes: PlannedWrite[], options: Apply
     const backups = todo.filter((w) => w.backup);
     if (backups.length) {
       const dir = nodePath.join(root, '.seam', 'backup');
-      for (const d of [nodePath.join(root, '.seam'), dir]) if (!fs.existsSync(d)) {
-        fs.mkdirSync(d);
-        madeDirs.unshift(d);
-      }
+      for (const d of [nodePath.join(root, '.seam'), dir])
+        if (!fs.existsSync(d)) {
+          fs.mkdirSync(d);
+          madeDirs.unshift(d);
+        }
       for (const w of backups) {
         const copy = uniqueBackup(dir, w.path);
         fs.writeFileSync(copy, w.before ?? '');

@@ -11,6 +11,7 @@ export function bundledData(): Bundled {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./data/knowledge.json') as Bundled;
 }
+
 import { normalizeName } from '../model/names';
 
 export interface NixPackage {
@@ -23,7 +24,16 @@ export interface NixPackage {
   source?: string;
 }
 
-export type CondaKind = 'python' | 'python-metapackage' | 'interpreter' | 'non-python' | 'cuda' | 'cuda-selector' | 'blas-selector' | 'conda-internal' | 'tool';
+export type CondaKind =
+  | 'python'
+  | 'python-metapackage'
+  | 'interpreter'
+  | 'non-python'
+  | 'cuda'
+  | 'cuda-selector'
+  | 'blas-selector'
+  | 'conda-internal'
+  | 'tool';
 
 export interface CondaFact {
   kind: CondaKind;
@@ -64,7 +74,7 @@ export function knowledgeFrom(data: Bundled): Knowledge {
   const traps = data.python.traps as Record<string, string>;
   const conda = data.conda as Record<string, CondaFact>;
   const deps = data.deps as Record<string, { deps: string[]; source: string }>;
-  const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
   return {
     nixpkgs: data.nixpkgs,
     python: (name) => own(packages, normalizeName(name)),

@@ -4,12 +4,32 @@
  * with `nix eval`, and merge them over the bundled knowledge with the nixpkgs revision recorded.
  * This file builds the Nix expression and merges its JSON; the CLI runs nix.
  */
+
+import { nixString } from '../generate/escape';
 import type bundledType from './data/knowledge.json';
 import { bundledData } from './index';
-import { nixString } from '../generate/escape';
 
 /** Build inputs whose presence means a package compiles native code or ships binaries. */
-const NATIVE_INPUTS = ['cython', 'pybind11', 'cmake', 'meson', 'meson-python', 'ninja', 'maturin', 'cargo', 'rustc', 'setuptools-rust', 'scikit-build', 'scikit-build-core', 'gfortran', 'auto-patchelf-hook', 'autoPatchelfHook', 'nanobind', 'cuda_nvcc', 'bazel'];
+const NATIVE_INPUTS = [
+  'cython',
+  'pybind11',
+  'cmake',
+  'meson',
+  'meson-python',
+  'ninja',
+  'maturin',
+  'cargo',
+  'rustc',
+  'setuptools-rust',
+  'scikit-build',
+  'scikit-build-core',
+  'gfortran',
+  'auto-patchelf-hook',
+  'autoPatchelfHook',
+  'nanobind',
+  'cuda_nvcc',
+  'bazel',
+];
 
 /** The expression: `ref` is a flake reference or a path to a nixpkgs checkout. */
 export function refreshExpression(ref: string, names: string[]): string {
@@ -73,6 +93,9 @@ export function mergeRefresh(result: RefreshResult, ref: string): Bundled {
   const sets = result.cudaSets.map((s) => s.replace('cudaPackages_', '')).sort();
   if (sets.length) data.cuda.sets = sets;
   if (result.cudaDefault) data.cuda.default = result.cudaDefault.replace('.', '_');
-  (data as { nixpkgs: { revision: string | null; describes: string } }).nixpkgs = { revision: result.revision, describes: `${ref}, read with nix eval by seam index refresh` };
+  (data as { nixpkgs: { revision: string | null; describes: string } }).nixpkgs = {
+    revision: result.revision,
+    describes: `${ref}, read with nix eval by seam index refresh`,
+  };
   return data;
 }

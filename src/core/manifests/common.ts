@@ -9,12 +9,28 @@ import { readTextFile } from './text';
  * Parses `text` as a PEP 508 requirement and adds it, or adds a problem at the exact column.
  * `at` is where the string's first character sits; `quoted` shifts columns past an opening quote.
  */
-export function addPep508(m: Manifest, text: string, scope: Scope, at: SourceLocation, extra: Partial<Requirement> = {}): Requirement | null {
+export function addPep508(
+  m: Manifest,
+  text: string,
+  scope: Scope,
+  at: SourceLocation,
+  extra: Partial<Requirement> = {},
+): Requirement | null {
   try {
     const r = parseRequirement(text);
     const req: Requirement = {
-      name: r.name, normalizedName: normalizeName(r.name), specifier: r.specifier, extras: r.extras,
-      marker: r.marker, url: r.url, editable: false, hashes: [], source: at, text, ecosystem: 'pypi', scope,
+      name: r.name,
+      normalizedName: normalizeName(r.name),
+      specifier: r.specifier,
+      extras: r.extras,
+      marker: r.marker,
+      url: r.url,
+      editable: false,
+      hashes: [],
+      source: at,
+      text,
+      ecosystem: 'pypi',
+      scope,
       ...(r.url ? { reference: { type: /^(git|hg|svn|bzr)\+/.test(r.url) ? 'vcs' : /^file:/.test(r.url) ? 'path' : 'url' } } : {}),
       ...extra,
     };
@@ -27,7 +43,13 @@ export function addPep508(m: Manifest, text: string, scope: Scope, at: SourceLoc
   }
 }
 
-export function problem(m: Manifest, at: { path?: string; line: number; column: number }, severity: Severity, code: string, message: string): void {
+export function problem(
+  m: Manifest,
+  at: { path?: string; line: number; column: number },
+  severity: Severity,
+  code: string,
+  message: string,
+): void {
   m.problems.push({ path: at.path ?? m.path, line: at.line, column: at.column, severity, code, message });
 }
 

@@ -5,12 +5,12 @@
 import * as nodePath from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import type { Problem } from '../errors';
+import { SeamError } from '../errors';
 import { emptyManifest, type Manifest, type SourceLocation } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { isValidVersion } from '../model/versions';
-import { type LogicalLine, readRequirementLines, type RequirementsOptions } from './requirements';
+import { type LogicalLine, type RequirementsOptions, readRequirementLines } from './requirements';
 import { readTextFile } from './text';
-import { SeamError } from '../errors';
 
 export interface CondaSpec {
   channel: string | null;
@@ -132,15 +132,37 @@ export function parseCondaText(manifest: Manifest, text: string, options: Requir
   };
   for (const err of doc.errors) {
     const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-    manifest.problems.push({ path, line: pos.line, column: pos.col, severity: 'error', code: 'yaml/syntax', message: `YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` });
+    manifest.problems.push({
+      path,
+      line: pos.line,
+      column: pos.col,
+      severity: 'error',
+      code: 'yaml/syntax',
+      message: `YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+    });
   }
   for (const w of doc.warnings) {
     const pos = w.linePos?.[0] ?? { line: 1, col: 1 };
-    manifest.problems.push({ path, line: pos.line, column: pos.col, severity: 'warning', code: 'yaml/warning', message: `YAML: ${w.message.split('\n')[0]}` });
+    manifest.problems.push({
+      path,
+      line: pos.line,
+      column: pos.col,
+      severity: 'warning',
+      code: 'yaml/warning',
+      message: `YAML: ${w.message.split('\n')[0]}`,
+    });
   }
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
-    if (!doc.errors.length) manifest.problems.push({ path, line: 1, column: 1, severity: 'warning', code: 'conda/empty', message: 'the environment file is empty' });
+    if (!doc.errors.length)
+      manifest.problems.push({
+        path,
+        line: 1,
+        column: 1,
+        severity: 'warning',
+        code: 'conda/empty',
+        message: 'the environment file is empty',
+      });
     return;
   }
   if (!isMap(root)) {
@@ -160,9 +182,15 @@ export function parseCondaText(manifest: Manifest, text: string, options: Requir
         break;
       case 'channels':
         if (value === null) break;
-        if (!isSeq(value)) { problem(value, 'error', 'conda/channels', 'channels must be a list'); break; }
+        if (!isSeq(value)) {
+          problem(value, 'error', 'conda/channels', 'channels must be a list');
+          break;
+        }
         for (const item of value.items as Node[]) {
-          if (!isScalar(item) || item.value === null) { problem(item, 'error', 'conda/channels', 'each channel must be a name or URL'); continue; }
+          if (!isScalar(item) || item.value === null) {
+            problem(item, 'error', 'conda/channels', 'each channel must be a name or URL');
+            continue;
+          }
           const ch = String(item.value);
           manifest.channels.push(ch);
           manifest.indexes.push({ url: ch, kind: 'conda-channel', source: loc(item) });
@@ -170,12 +198,20 @@ export function parseCondaText(manifest: Manifest, text: string, options: Requir
         break;
       case 'variables':
         if (value === null) break;
-        if (!isMap(value)) { problem(value, 'error', 'conda/variables', 'variables must be a mapping of NAME: value'); break; }
-        manifest.extra.variables = Object.fromEntries(value.items.map((p) => [String(isScalar(p.key) ? p.key.value : ''), isScalar(p.value) ? String(p.value.value ?? '') : '']));
+        if (!isMap(value)) {
+          problem(value, 'error', 'conda/variables', 'variables must be a mapping of NAME: value');
+          break;
+        }
+        manifest.extra.variables = Object.fromEntries(
+          value.items.map((p) => [String(isScalar(p.key) ? p.key.value : ''), isScalar(p.value) ? String(p.value.value ?? '') : '']),
+        );
         break;
       case 'dependencies':
         if (value === null) break;
-        if (!isSeq(value)) { problem(value, 'error', 'conda/dependencies', 'dependencies must be a list'); break; }
+        if (!isSeq(value)) {
+          problem(value, 'error', 'conda/dependencies', 'dependencies must be a list');
+          break;
+        }
         for (const item of value.items as Node[]) readDependency(manifest, item, at, problem, loc, options);
         break;
       default:
@@ -185,30 +221,50 @@ export function parseCondaText(manifest: Manifest, text: string, options: Requir
 }
 
 function readDependency(
-  manifest: Manifest, item: Node, at: (o: number) => { line: number; column: number },
+  manifest: Manifest,
+  item: Node,
+  at: (o: number) => { line: number; column: number },
   problem: (n: Node | null | undefined, s: Problem['severity'], c: string, m: string) => void,
-  loc: (n: Node) => SourceLocation, options: RequirementsOptions,
+  loc: (n: Node) => SourceLocation,
+  options: RequirementsOptions,
 ): void {
   if (isMap(item)) {
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (key !== 'pip') { problem(pair.key as Node, 'warning', 'conda/unknown-key', `'${key}:' inside dependencies is not read by conda; only 'pip:' is`); continue; }
+      if (key !== 'pip') {
+        problem(pair.key as Node, 'warning', 'conda/unknown-key', `'${key}:' inside dependencies is not read by conda; only 'pip:' is`);
+        continue;
+      }
       const pip = pair.value as Node | null;
       if (pip === null) continue;
-      if (!isSeq(pip)) { problem(pip, 'error', 'conda/pip-not-list', "'pip:' must be a list of requirement lines"); continue; }
+      if (!isSeq(pip)) {
+        problem(pip, 'error', 'conda/pip-not-list', "'pip:' must be a list of requirement lines");
+        continue;
+      }
       if (!manifest.requirements.some((r) => r.ecosystem === 'conda' && r.normalizedName === 'pip')) {
-        problem(pair.key as Node, 'warning', 'conda/pip-not-listed', "a 'pip:' section works only when 'pip' is also listed as a conda dependency");
+        problem(
+          pair.key as Node,
+          'warning',
+          'conda/pip-not-listed',
+          "a 'pip:' section works only when 'pip' is also listed as a conda dependency",
+        );
       }
       const lines: LogicalLine[] = [];
       for (const entry of pip.items as Node[]) {
-        if (!isScalar(entry) || entry.value === null || typeof entry.value === 'object') { problem(entry, 'error', 'conda/pip-entry', 'each pip entry must be one requirement line'); continue; }
+        if (!isScalar(entry) || entry.value === null || typeof entry.value === 'object') {
+          problem(entry, 'error', 'conda/pip-entry', 'each pip entry must be one requirement line');
+          continue;
+        }
         lines.push(scalarLine(manifest.path, entry, at));
       }
       readRequirementLines(manifest, lines, nodePath.dirname(manifest.path), options);
     }
     return;
   }
-  if (!isScalar(item) || item.value === null) { problem(item, 'error', 'conda/dependency', 'each dependency must be a package spec such as numpy=1.26'); return; }
+  if (!isScalar(item) || item.value === null) {
+    problem(item, 'error', 'conda/dependency', 'each dependency must be a package spec such as numpy=1.26');
+    return;
+  }
   const text = String(item.value);
   const source = loc(item);
   const quote = (item as Scalar).type === 'QUOTE_DOUBLE' || (item as Scalar).type === 'QUOTE_SINGLE' ? 1 : 0;
@@ -230,8 +286,18 @@ function readDependency(
   const normalizedName = normalizeName(spec.name);
   if (normalizedName === 'python' && spec.version) manifest.python = { specifier: spec.pep440 ?? '', source };
   manifest.requirements.push({
-    name: spec.name, normalizedName, specifier: spec.pep440 ?? '', extras: [], marker: null, url: null,
-    editable: false, hashes: [], source, text, ecosystem: 'conda', scope: { kind: 'main' },
+    name: spec.name,
+    normalizedName,
+    specifier: spec.pep440 ?? '',
+    extras: [],
+    marker: null,
+    url: null,
+    editable: false,
+    hashes: [],
+    source,
+    text,
+    ecosystem: 'conda',
+    scope: { kind: 'main' },
     conda: { channel: spec.channel, version: spec.version, build: spec.build },
   });
 }

@@ -6,7 +6,7 @@ import { specifierContains } from '../model/versions';
 import { readCondaFile } from './conda';
 import { readPipfile } from './pipfile';
 import { readPyproject } from './pyproject';
-import { readRequirementsFile, type RequirementsOptions } from './requirements';
+import { type RequirementsOptions, readRequirementsFile } from './requirements';
 import { readSetupCfg } from './setupcfg';
 import { readSetupPy } from './setuppy';
 
@@ -34,12 +34,18 @@ export function readManifest(path: string, options: RequirementsOptions & { kind
 
 function readByKind(path: string, kind: ManifestKind, options: RequirementsOptions): Manifest {
   switch (kind) {
-    case 'conda': return readCondaFile(path, options);
-    case 'pyproject': return readPyproject(path);
-    case 'pipfile': return readPipfile(path);
-    case 'setup.cfg': return readSetupCfg(path);
-    case 'setup.py': return readSetupPy(path);
-    default: return readRequirementsFile(path, options);
+    case 'conda':
+      return readCondaFile(path, options);
+    case 'pyproject':
+      return readPyproject(path);
+    case 'pipfile':
+      return readPipfile(path);
+    case 'setup.cfg':
+      return readSetupCfg(path);
+    case 'setup.py':
+      return readSetupPy(path);
+    default:
+      return readRequirementsFile(path, options);
   }
 }
 
@@ -51,8 +57,27 @@ function guessKind(path: string): ManifestKind {
 }
 
 export const SKIPPED_DIRS = new Set([
-  '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.tox', '.nox', '__pycache__', '.mypy_cache',
-  '.pytest_cache', '.ruff_cache', 'build', 'dist', 'site-packages', '.direnv', '.eggs', 'result', '.idea', '.vscode', '.seam',
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '.venv',
+  'venv',
+  '.tox',
+  '.nox',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  'build',
+  'dist',
+  'site-packages',
+  '.direnv',
+  '.eggs',
+  'result',
+  '.idea',
+  '.vscode',
+  '.seam',
 ]);
 
 export interface FindOptions {
@@ -145,9 +170,21 @@ export function findOverlaps(manifests: Manifest[]): Overlap[] {
     const pinned = reqs.filter((r) => r.specifier);
     const conflict = findConflict(pinned);
     const where = reqs.map((r) => `${nodePath.basename(r.source.path)}:${r.source.line}`).join(', ');
-    overlaps.push(conflict
-      ? { normalizedName: reqs[0].normalizedName, kind: 'conflict', requirements: reqs, message: `${reqs[0].normalizedName}: '${conflict[0].specifier}' (${loc(conflict[0])}) and '${conflict[1].specifier}' (${loc(conflict[1])}) cannot both hold` }
-      : { normalizedName: reqs[0].normalizedName, kind: 'duplicate', requirements: reqs, message: `${reqs[0].normalizedName} is declared ${reqs.length} times (${where})` });
+    overlaps.push(
+      conflict
+        ? {
+            normalizedName: reqs[0].normalizedName,
+            kind: 'conflict',
+            requirements: reqs,
+            message: `${reqs[0].normalizedName}: '${conflict[0].specifier}' (${loc(conflict[0])}) and '${conflict[1].specifier}' (${loc(conflict[1])}) cannot both hold`,
+          }
+        : {
+            normalizedName: reqs[0].normalizedName,
+            kind: 'duplicate',
+            requirements: reqs,
+            message: `${reqs[0].normalizedName} is declared ${reqs.length} times (${where})`,
+          },
+    );
   }
   return overlaps.sort((a, b) => a.normalizedName.localeCompare(b.normalizedName));
 }
@@ -180,7 +217,10 @@ function findConflict(all: Requirement[]): [Requirement, Requirement] | null {
 }
 
 function versionsIn(spec: string): string[] {
-  return spec.split(',').map((c) => c.replace(/^[=!<>~]+/, '').replace(/\.\*$/, '')).filter(Boolean);
+  return spec
+    .split(',')
+    .map((c) => c.replace(/^[=!<>~]+/, '').replace(/\.\*$/, ''))
+    .filter(Boolean);
 }
 
 /** A version and ones just above it, so ranges like ">=1,<2" and ">1.5" find common ground. */

@@ -1,8 +1,8 @@
 /** Pipfile (pipenv): [packages], [dev-packages], other categories, [[source]], [requires]. */
 import { SeamError } from '../errors';
 import { emptyManifest, type Manifest, type Requirement, type Scope } from '../model/manifest';
-import { normalizeName } from '../model/names';
 import { MARKER_VARIABLES } from '../model/markers';
+import { normalizeName } from '../model/names';
 import { addPep508, problem, readForManifest } from './common';
 import { isTable, type LocatedToml, parseLocatedToml } from './toml';
 
@@ -30,10 +30,19 @@ export function parsePipfileText(m: Manifest, text: string): void {
   };
   const v = toml.value;
   if (Array.isArray(v.source)) {
-    v.source.forEach((s, i) => {
-      if (!isTable(s) || typeof s.url !== 'string') return problem(m, at(['source', i]), 'error', 'pipfile/source', '[[source]] needs a url');
-      m.indexes.push({ url: s.url, kind: 'source', ...(typeof s.name === 'string' ? { name: s.name } : {}), ...(i === 0 ? { default: true } : {}), source: at(['source', i]) });
-    });
+    for (const [i, s] of (v.source as unknown[]).entries()) {
+      if (!isTable(s) || typeof s.url !== 'string') {
+        problem(m, at(['source', i]), 'error', 'pipfile/source', '[[source]] needs a url');
+        continue;
+      }
+      m.indexes.push({
+        url: s.url,
+        kind: 'source',
+        ...(typeof s.name === 'string' ? { name: s.name } : {}),
+        ...(i === 0 ? { default: true } : {}),
+        source: at(['source', i]),
+      });
+    }
   }
   if (isTable(v.requires)) {
     const full = v.requires.python_full_version;
@@ -47,7 +56,8 @@ export function parsePipfileText(m: Manifest, text: string): void {
       problem(m, at([category]), 'warning', 'pipfile/category', `[${category}] is not a table of packages; ignored`);
       continue;
     }
-    const scope: Scope = category === 'packages' ? { kind: 'main' } : { kind: 'group', name: category === 'dev-packages' ? 'dev' : normalizeName(category) };
+    const scope: Scope =
+      category === 'packages' ? { kind: 'main' } : { kind: 'group', name: category === 'dev-packages' ? 'dev' : normalizeName(category) };
     for (const [name, spec] of Object.entries(body)) readPackage(m, name, spec, scope, (quoted) => at([category, name], quoted));
   }
 }
@@ -62,7 +72,9 @@ function readPackage(m: Manifest, name: string, spec: unknown, scope: Scope, at:
   const extras = Array.isArray(table.extras) ? table.extras.filter((x): x is string => typeof x === 'string') : [];
   const markers: string[] = [];
   if (typeof table.markers === 'string') markers.push(table.markers);
-  for (const [k, val] of Object.entries(table)) if (MARKER_VARIABLES.has(k) && typeof val === 'string') markers.push(`${k} ${/^[=<>!~]/.test(val) ? val : `== "${val}"`}`.replace(/(==|!=|>=|<=|<|>)\s*([^"'\s][^\s]*)$/, '$1 "$2"'));
+  for (const [k, val] of Object.entries(table))
+    if (MARKER_VARIABLES.has(k) && typeof val === 'string')
+      markers.push(`${k} ${/^[=<>!~]/.test(val) ? val : `== "${val}"`}`.replace(/(==|!=|>=|<=|<|>)\s*([^"'\s][^\s]*)$/, '$1 "$2"'));
   let url: string | null = null;
   let reference: Requirement['reference'];
   if (typeof table.git === 'string') {
@@ -76,10 +88,11 @@ function readPackage(m: Manifest, name: string, spec: unknown, scope: Scope, at:
     url = table.path;
     reference = { type: 'path' };
   }
-  const marker = markers.length > 1 ? markers.map((x) => `(${x})`).join(' and ') : markers[0] ?? '';
+  const marker = markers.length > 1 ? markers.map((x) => `(${x})`).join(' and ') : (markers[0] ?? '');
   const text = `${name}${extras.length ? `[${extras.join(',')}]` : ''}${url ? '' : version}${marker ? ` ; ${marker}` : ''}`;
   const req = addPep508(m, text, scope, at(typeof spec === 'string') as never, {
-    editable: table.editable === true, ...(reference ? { reference } : {}),
+    editable: table.editable === true,
+    ...(reference ? { reference } : {}),
     ...(typeof table.index === 'string' ? { sourceHint: { index: table.index } } : {}),
   });
   if (req) {

@@ -16,7 +16,11 @@ export function poetryToPep440(constraint: string): string | null {
 }
 
 function release(v: string): number[] {
-  return v.split(/[^0-9.]/)[0].split('.').filter(Boolean).map(Number);
+  return v
+    .split(/[^0-9.]/)[0]
+    .split('.')
+    .filter(Boolean)
+    .map(Number);
 }
 
 function convertClause(raw: string): string[] {
@@ -36,9 +40,13 @@ function convertClause(raw: string): string[] {
       const upper = i < 0 ? bump(parts, parts.length - 1) : bump(parts, i);
       return [`>=${v}`, `<${upper}`];
     }
-    case '~': return [`>=${v}`, `<${bump(parts, parts.length === 1 ? 0 : 1)}`];
-    case '': case '=': return [`==${v}`];
-    default: return [`${op}${v}`];
+    case '~':
+      return [`>=${v}`, `<${bump(parts, parts.length === 1 ? 0 : 1)}`];
+    case '':
+    case '=':
+      return [`==${v}`];
+    default:
+      return [`${op}${v}`];
   }
 }
 
@@ -53,9 +61,12 @@ export function pythonConstraintToMarker(constraint: string): string | null {
   const spec = poetryToPep440(constraint);
   if (spec === null) return null;
   if (spec === '') return '';
-  return spec.split(',').map((c) => {
-    const m = /^(==|!=|>=|<=|>|<|~=)(.+)$/.exec(c)!;
-    const variable = m[2].replace(/\.\*$/, '').split('.').length > 2 ? 'python_full_version' : 'python_version';
-    return `${variable} ${m[1]} "${m[2]}"`;
-  }).join(' and ');
+  return spec
+    .split(',')
+    .map((c) => {
+      const m = /^(==|!=|>=|<=|>|<|~=)(.+)$/.exec(c)!;
+      const variable = m[2].replace(/\.\*$/, '').split('.').length > 2 ? 'python_full_version' : 'python_version';
+      return `${variable} ${m[1]} "${m[2]}"`;
+    })
+    .join(' and ');
 }

@@ -46,11 +46,20 @@ export function parsePyprojectText(m: Manifest, text: string): void {
 
 class Reader {
   private readonly uvSources = new Map<string, Record<string, string>>();
-  constructor(readonly m: Manifest, readonly toml: LocatedToml) {}
+  constructor(
+    readonly m: Manifest,
+    readonly toml: LocatedToml,
+  ) {}
 
   loc(path: Path, quoted = true): SourceLocation {
     const p = this.toml.locate(path);
-    return { path: this.m.path, line: p.line, column: p.column + (quoted ? 1 : 0), endLine: p.endLine, endColumn: p.endColumn - (quoted ? 1 : 0) };
+    return {
+      path: this.m.path,
+      line: p.line,
+      column: p.column + (quoted ? 1 : 0),
+      endLine: p.endLine,
+      endColumn: p.endColumn - (quoted ? 1 : 0),
+    };
   }
 
   warn(path: Path, code: string, message: string, severity: 'error' | 'warning' | 'info' = 'warning'): void {
@@ -66,7 +75,8 @@ class Reader {
     }
     value.forEach((item, i) => {
       if (typeof item === 'string') addPep508(this.m, item, scope, this.loc([...path, i]));
-      else if (!(allowTables && isTable(item))) this.warn([...path, i], 'pyproject/not-a-string', 'each requirement must be a string such as "numpy>=1.26"', 'error');
+      else if (!(allowTables && isTable(item)))
+        this.warn([...path, i], 'pyproject/not-a-string', 'each requirement must be a string such as "numpy>=1.26"', 'error');
     });
   }
 
@@ -80,16 +90,23 @@ class Reader {
     if (Array.isArray(project.dynamic)) this.m.extra.dynamic = project.dynamic;
     this.strings(project.dependencies, ['project', 'dependencies'], { kind: 'main' });
     const optional = project['optional-dependencies'];
-    if (optional !== undefined && !isTable(optional)) this.warn(['project', 'optional-dependencies'], 'pyproject/optional', 'optional-dependencies must be a table of lists', 'error');
+    if (optional !== undefined && !isTable(optional))
+      this.warn(['project', 'optional-dependencies'], 'pyproject/optional', 'optional-dependencies must be a table of lists', 'error');
     if (isTable(optional)) {
-      for (const [extra, reqs] of Object.entries(optional)) this.strings(reqs, ['project', 'optional-dependencies', extra], { kind: 'extra', name: normalizeName(extra) });
+      for (const [extra, reqs] of Object.entries(optional))
+        this.strings(reqs, ['project', 'optional-dependencies', extra], { kind: 'extra', name: normalizeName(extra) });
       this.selfExtras(Object.keys(optional));
     }
   }
 
   private python(spec: string, path: Path): void {
     try {
-      addPep508({ ...this.m, requirements: [], problems: this.m.problems }, `python${spec}`, { kind: 'main' }, { ...this.loc(path), column: this.loc(path).column - 6 });
+      addPep508(
+        { ...this.m, requirements: [], problems: this.m.problems },
+        `python${spec}`,
+        { kind: 'main' },
+        { ...this.loc(path), column: this.loc(path).column - 6 },
+      );
     } catch {
       // Reported by addPep508.
     }
@@ -105,7 +122,9 @@ class Reader {
     this.m.requirements = this.m.requirements.filter((r) => {
       if (r.normalizedName !== self || r.scope.kind !== 'extra') return true;
       (includes[r.scope.name] ??= []).push(...r.extras.map(normalizeName));
-      for (const x of r.extras) if (!known.has(normalizeName(x))) problem(this.m, r.source, 'error', 'pyproject/unknown-extra', `extra '${x}' is not defined in [project.optional-dependencies]`);
+      for (const x of r.extras)
+        if (!known.has(normalizeName(x)))
+          problem(this.m, r.source, 'error', 'pyproject/unknown-extra', `extra '${x}' is not defined in [project.optional-dependencies]`);
       return false;
     });
     if (Object.keys(includes).length) this.m.extra.extraIncludes = includes;
@@ -114,20 +133,32 @@ class Reader {
   dependencyGroups(): void {
     const groups = this.toml.value['dependency-groups'];
     if (groups === undefined) return;
-    if (!isTable(groups)) return this.warn(['dependency-groups'], 'pyproject/groups', '[dependency-groups] must be a table of lists', 'error');
+    if (!isTable(groups))
+      return this.warn(['dependency-groups'], 'pyproject/groups', '[dependency-groups] must be a table of lists', 'error');
     const names = new Map(Object.keys(groups).map((g) => [normalizeName(g), g]));
     const includes: Record<string, string[]> = {};
     for (const [group, items] of Object.entries(groups)) {
       const path = ['dependency-groups', group];
       this.strings(items, path, { kind: 'group', name: normalizeName(group) }, true);
       if (!Array.isArray(items)) continue;
-      items.forEach((item, i) => {
-        if (!isTable(item)) return;
+      for (const [i, item] of items.entries()) {
+        if (!isTable(item)) continue;
         const inc = item['include-group'];
-        if (typeof inc !== 'string' || Object.keys(item).length !== 1) return this.warn([...path, i], 'pyproject/group-entry', "a table in a dependency group must be exactly { include-group = \"name\" }", 'error');
-        if (!names.has(normalizeName(inc))) return this.warn([...path, i], 'pyproject/unknown-group', `include-group '${inc}' names no group in [dependency-groups]`, 'error');
+        if (typeof inc !== 'string' || Object.keys(item).length !== 1) {
+          this.warn(
+            [...path, i],
+            'pyproject/group-entry',
+            'a table in a dependency group must be exactly { include-group = "name" }',
+            'error',
+          );
+          continue;
+        }
+        if (!names.has(normalizeName(inc))) {
+          this.warn([...path, i], 'pyproject/unknown-group', `include-group '${inc}' names no group in [dependency-groups]`, 'error');
+          continue;
+        }
         (includes[normalizeName(group)] ??= []).push(normalizeName(inc));
-      });
+      }
     }
     // PEP 735: cycles are an error.
     const visiting = new Set<string>();
@@ -158,14 +189,22 @@ class Reader {
     const extrasOf = new Map<string, string[]>();
     if (isTable(poetry.extras)) {
       for (const [extra, pkgs] of Object.entries(poetry.extras)) {
-        if (Array.isArray(pkgs)) for (const p of pkgs) if (typeof p === 'string') extrasOf.set(normalizeName(p), [...(extrasOf.get(normalizeName(p)) ?? []), normalizeName(extra)]);
+        if (Array.isArray(pkgs))
+          for (const p of pkgs)
+            if (typeof p === 'string') extrasOf.set(normalizeName(p), [...(extrasOf.get(normalizeName(p)) ?? []), normalizeName(extra)]);
       }
     }
     this.poetryDeps(poetry.dependencies, ['tool', 'poetry', 'dependencies'], { kind: 'main' }, extrasOf);
     this.poetryDeps(poetry['dev-dependencies'], ['tool', 'poetry', 'dev-dependencies'], { kind: 'group', name: 'dev' }, extrasOf);
     if (isTable(poetry.group)) {
       for (const [group, body] of Object.entries(poetry.group)) {
-        if (isTable(body)) this.poetryDeps(body.dependencies, ['tool', 'poetry', 'group', group, 'dependencies'], { kind: 'group', name: normalizeName(group) }, extrasOf);
+        if (isTable(body))
+          this.poetryDeps(
+            body.dependencies,
+            ['tool', 'poetry', 'group', group, 'dependencies'],
+            { kind: 'group', name: normalizeName(group) },
+            extrasOf,
+          );
       }
     }
     this.sourceTables(poetry.source, ['tool', 'poetry', 'source']);
@@ -194,12 +233,19 @@ class Reader {
 
   private poetryDep(name: string, spec: unknown, path: Path, scope: Scope, extrasOf: Map<string, string[]>): void {
     const table: Record<string, unknown> = typeof spec === 'string' ? { version: spec } : isTable(spec) ? spec : {};
-    if (!isTable(spec) && typeof spec !== 'string') return this.warn(path, 'poetry/bad-dependency', `'${name}' must be a version string or a table`, 'error');
+    if (!isTable(spec) && typeof spec !== 'string')
+      return this.warn(path, 'poetry/bad-dependency', `'${name}' must be a version string or a table`, 'error');
     let specifier = '';
     if (typeof table.version === 'string') {
       try {
         const converted = poetryToPep440(table.version);
-        if (converted === null) this.warn(path, 'poetry/or-constraint', `'${table.version}' uses '||', which PEP 440 cannot express; Seam keeps no version bound for ${name}`, 'info');
+        if (converted === null)
+          this.warn(
+            path,
+            'poetry/or-constraint',
+            `'${table.version}' uses '||', which PEP 440 cannot express; Seam keeps no version bound for ${name}`,
+            'info',
+          );
         specifier = converted ?? '';
       } catch (e) {
         return this.warn(path, 'poetry/bad-version', (e as Error).message, 'error');
@@ -219,11 +265,17 @@ class Reader {
     let url: string | null = null;
     let reference: Requirement['reference'];
     const hint: Record<string, string> = {};
-    for (const k of ['git', 'branch', 'tag', 'rev', 'url', 'path', 'source', 'subdirectory']) if (typeof table[k] === 'string') hint[k] = table[k] as string;
+    for (const k of ['git', 'branch', 'tag', 'rev', 'url', 'path', 'source', 'subdirectory'])
+      if (typeof table[k] === 'string') hint[k] = table[k] as string;
     if (typeof table.git === 'string') {
       const rev = (table.rev ?? table.tag ?? table.branch) as string | undefined;
       url = `git+${table.git}${rev ? `@${rev}` : ''}`;
-      reference = { type: 'vcs', vcs: 'git', ...(rev ? { revision: rev } : {}), ...(typeof table.subdirectory === 'string' ? { subdirectory: table.subdirectory } : {}) };
+      reference = {
+        type: 'vcs',
+        vcs: 'git',
+        ...(rev ? { revision: rev } : {}),
+        ...(typeof table.subdirectory === 'string' ? { subdirectory: table.subdirectory } : {}),
+      };
     } else if (typeof table.url === 'string') {
       url = table.url;
       reference = { type: 'url' };
@@ -231,15 +283,29 @@ class Reader {
       url = table.path;
       reference = { type: 'path' };
     }
-    const extraScopes = table.optional === true ? extrasOf.get(normalizeName(name)) ?? [] : [];
-    if (table.optional === true && extraScopes.length === 0) this.warn(path, 'poetry/optional-unused', `'${name}' is optional but no [tool.poetry.extras] entry lists it, so nothing installs it`, 'info');
+    const extraScopes = table.optional === true ? (extrasOf.get(normalizeName(name)) ?? []) : [];
+    if (table.optional === true && extraScopes.length === 0)
+      this.warn(
+        path,
+        'poetry/optional-unused',
+        `'${name}' is optional but no [tool.poetry.extras] entry lists it, so nothing installs it`,
+        'info',
+      );
     const marker = markers.length ? markers.map((x) => (markers.length > 1 ? `(${x})` : x)).join(' and ') : '';
     const text = `${name}${extras.length ? `[${extras.join(',')}]` : ''}${url ? ` @ ${url}` : specifier}${marker ? ` ; ${marker}` : ''}`;
     const scopes: Scope[] = extraScopes.length ? extraScopes.map((e) => ({ kind: 'extra', name: e })) : [scope];
     for (const s of scopes) {
-      const req = addPep508(this.m, url && reference?.type === 'path' ? `${name}${marker ? ` ; ${marker}` : ''}` : text, s, this.loc(path, typeof spec === 'string'), {
-        ...(Object.keys(hint).length ? { sourceHint: hint } : {}), ...(reference ? { reference } : {}), editable: table.develop === true,
-      });
+      const req = addPep508(
+        this.m,
+        url && reference?.type === 'path' ? `${name}${marker ? ` ; ${marker}` : ''}` : text,
+        s,
+        this.loc(path, typeof spec === 'string'),
+        {
+          ...(Object.keys(hint).length ? { sourceHint: hint } : {}),
+          ...(reference ? { reference } : {}),
+          editable: table.develop === true,
+        },
+      );
       if (req && url) req.url = url;
     }
   }
@@ -247,21 +313,26 @@ class Reader {
   private sourceTables(sources: unknown, path: Path): void {
     if (sources === undefined) return;
     if (!Array.isArray(sources)) return this.warn(path, 'pyproject/sources', `${path.join('.')} must be an array of tables`, 'error');
-    sources.forEach((s, i) => {
+    for (const [i, s] of sources.entries()) {
       if (!isTable(s) || typeof s.url !== 'string') {
-        if (isTable(s) && s.priority === 'pypi') return;
-        return this.warn([...path, i], 'pyproject/source-url', 'each source needs a url', 'warning');
+        if (!(isTable(s) && s.priority === 'pypi')) this.warn([...path, i], 'pyproject/source-url', 'each source needs a url', 'warning');
+        continue;
       }
       this.m.indexes.push({
-        url: s.url, kind: 'source', ...(typeof s.name === 'string' ? { name: s.name } : {}),
-        ...(s.default === true || s.priority === 'primary' || s.priority === 'default' ? { default: true } : {}), source: this.loc([...path, i], false),
+        url: s.url,
+        kind: 'source',
+        ...(typeof s.name === 'string' ? { name: s.name } : {}),
+        ...(s.default === true || s.priority === 'primary' || s.priority === 'default' ? { default: true } : {}),
+        source: this.loc([...path, i], false),
       });
-    });
+    }
   }
 
   pdm(pdm: Record<string, unknown>): void {
     const dev = pdm['dev-dependencies'];
-    if (isTable(dev)) for (const [g, reqs] of Object.entries(dev)) this.strings(reqs, ['tool', 'pdm', 'dev-dependencies', g], { kind: 'group', name: normalizeName(g) });
+    if (isTable(dev))
+      for (const [g, reqs] of Object.entries(dev))
+        this.strings(reqs, ['tool', 'pdm', 'dev-dependencies', g], { kind: 'group', name: normalizeName(g) });
     this.sourceTables(pdm.source, ['tool', 'pdm', 'source']);
   }
 
@@ -275,8 +346,18 @@ class Reader {
     if (isTable(uv.sources)) {
       for (const [name, src] of Object.entries(uv.sources)) {
         const first = Array.isArray(src) ? src[0] : src;
-        if (!isTable(first)) { this.warn(['tool', 'uv', 'sources', name], 'uv/source', `the source of '${name}' must be a table such as { git = "…" }`, 'error'); continue; }
-        this.uvSources.set(normalizeName(name), Object.fromEntries(Object.entries(first).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean').map(([k, v]) => [k, String(v)])));
+        if (!isTable(first)) {
+          this.warn(['tool', 'uv', 'sources', name], 'uv/source', `the source of '${name}' must be a table such as { git = "…" }`, 'error');
+          continue;
+        }
+        this.uvSources.set(
+          normalizeName(name),
+          Object.fromEntries(
+            Object.entries(first)
+              .filter(([, v]) => typeof v === 'string' || typeof v === 'boolean')
+              .map(([k, v]) => [k, String(v)]),
+          ),
+        );
       }
     }
   }
@@ -285,7 +366,8 @@ class Reader {
     if (!isTable(hatch.envs)) return;
     for (const [env, body] of Object.entries(hatch.envs)) {
       if (!isTable(body)) continue;
-      for (const key of ['dependencies', 'extra-dependencies']) this.strings(body[key], ['tool', 'hatch', 'envs', env, key], { kind: 'group', name: `hatch-${normalizeName(env)}` });
+      for (const key of ['dependencies', 'extra-dependencies'])
+        this.strings(body[key], ['tool', 'hatch', 'envs', env, key], { kind: 'group', name: `hatch-${normalizeName(env)}` });
     }
   }
 
@@ -304,29 +386,46 @@ class Reader {
         this.m.problems.push(...sub.problems);
         this.m.indexes.push(...sub.indexes);
         this.m.files.push(...sub.files);
-        if (sub.files.length === 0) this.warn(path, 'setuptools/dynamic-file', `dynamic dependencies file '${f}' could not be read`, 'error');
+        if (sub.files.length === 0)
+          this.warn(path, 'setuptools/dynamic-file', `dynamic dependencies file '${f}' could not be read`, 'error');
       }
     };
     if (dynamic.has('dependencies')) follow(dyn.dependencies, ['tool', 'setuptools', 'dynamic', 'dependencies'], { kind: 'main' });
     if (dynamic.has('optional-dependencies') && isTable(dyn['optional-dependencies'])) {
-      for (const [extra, spec] of Object.entries(dyn['optional-dependencies'])) follow(spec, ['tool', 'setuptools', 'dynamic', 'optional-dependencies', extra], { kind: 'extra', name: normalizeName(extra) });
+      for (const [extra, spec] of Object.entries(dyn['optional-dependencies']))
+        follow(spec, ['tool', 'setuptools', 'dynamic', 'optional-dependencies', extra], { kind: 'extra', name: normalizeName(extra) });
     }
   }
 
   applySources(): void {
     const dynamic = Array.isArray(this.m.extra.dynamic) ? (this.m.extra.dynamic as string[]) : [];
-    const st = isTable(this.toml.value.tool) && isTable((this.toml.value.tool as Record<string, unknown>).setuptools) ? ((this.toml.value.tool as Record<string, unknown>).setuptools as Record<string, unknown>).dynamic : undefined;
+    const st =
+      isTable(this.toml.value.tool) && isTable((this.toml.value.tool as Record<string, unknown>).setuptools)
+        ? ((this.toml.value.tool as Record<string, unknown>).setuptools as Record<string, unknown>).dynamic
+        : undefined;
     if (dynamic.includes('dependencies') && !(isTable(st) && isTable(st.dependencies))) {
-      this.warn(['project', 'dynamic'], 'pyproject/dynamic-dependencies', "dependencies are dynamic: the build backend computes them, and Seam does not run it; list them in [project] or in a file named by [tool.setuptools.dynamic]", 'warning');
+      this.warn(
+        ['project', 'dynamic'],
+        'pyproject/dynamic-dependencies',
+        'dependencies are dynamic: the build backend computes them, and Seam does not run it; list them in [project] or in a file named by [tool.setuptools.dynamic]',
+        'warning',
+      );
     }
     for (const r of this.m.requirements) {
       const src = this.uvSources.get(r.normalizedName);
       if (!src) continue;
       r.sourceHint = { ...(r.sourceHint ?? {}), ...src };
-      if (src.git) { r.url = `git+${src.git}${src.rev ?? src.tag ?? src.branch ? `@${src.rev ?? src.tag ?? src.branch}` : ''}`; r.reference = { type: 'vcs', vcs: 'git' }; }
-      else if (src.url) { r.url = src.url; r.reference = { type: 'url' }; }
-      else if (src.path) { r.url = src.path; r.reference = { type: 'path' }; r.editable = src.editable === 'true'; }
+      if (src.git) {
+        r.url = `git+${src.git}${(src.rev ?? src.tag ?? src.branch) ? `@${src.rev ?? src.tag ?? src.branch}` : ''}`;
+        r.reference = { type: 'vcs', vcs: 'git' };
+      } else if (src.url) {
+        r.url = src.url;
+        r.reference = { type: 'url' };
+      } else if (src.path) {
+        r.url = src.path;
+        r.reference = { type: 'path' };
+        r.editable = src.editable === 'true';
+      }
     }
   }
 }
-

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { type Problem, SeamError, type Severity } from '../errors';
-import { type Manifest, type Requirement, type Scope, type SourceLocation, emptyManifest } from '../model/manifest';
+import { emptyManifest, type Manifest, type Requirement, type Scope, type SourceLocation } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { parseRequirement } from '../model/pep508';
-import { SplitError, shlexSplit } from './shlex';
+import { type SplitError, shlexSplit } from './shlex';
 import { readTextFile, splitLines } from './text';
 
 export const MAX_INCLUDE_DEPTH = 32;
@@ -45,7 +45,12 @@ export function readRequirementsFile(path: string, options: RequirementsOptions 
 
 /** Reads requirement lines that live inside another file (conda's `pip:` section). */
 export function readRequirementLines(manifest: Manifest, lines: LogicalLine[], baseDir: string, options: RequirementsOptions = {}): void {
-  const ctx: Context = { manifest, env: options.env ?? {}, stack: [safeRealpath(manifest.path)], seen: new Set([safeRealpath(manifest.path)]) };
+  const ctx: Context = {
+    manifest,
+    env: options.env ?? {},
+    stack: [safeRealpath(manifest.path)],
+    seen: new Set([safeRealpath(manifest.path)]),
+  };
   for (const line of lines) handleLine(ctx, line, baseDir, { kind: 'main' });
 }
 
@@ -102,7 +107,11 @@ export function logicalLines(path: string, text: string): LogicalLine[] {
     const lineNo = i + 1;
     if (!raw.endsWith('\\') || FULL_COMMENT.test(raw)) {
       // A comment line inside a continuation ends it (pip prefixes a space so it is dropped).
-      parts.push({ text: FULL_COMMENT.test(raw) && parts.length ? ` ${raw}` : raw, line: lineNo, column: FULL_COMMENT.test(raw) && parts.length ? 0 : 1 });
+      parts.push({
+        text: FULL_COMMENT.test(raw) && parts.length ? ` ${raw}` : raw,
+        line: lineNo,
+        column: FULL_COMMENT.test(raw) && parts.length ? 0 : 1,
+      });
       flush();
     } else {
       const lead = raw.length - raw.replace(/^\\+/, '').length;
@@ -155,7 +164,8 @@ function expandEnv(line: LogicalLine, env: Record<string, string | undefined>): 
   });
   if (!edits.length) return line;
   return {
-    text, path: line.path,
+    text,
+    path: line.path,
     locate: (offset) => {
       let shift = 0;
       for (const e of edits) {
@@ -175,11 +185,23 @@ function addProblem(m: Manifest, line: LogicalLine, offset: number, severity: Se
 
 const GLOBAL_OPTIONS: Record<string, { takesValue: boolean; canonical: string }> = {};
 for (const [names, takesValue] of [
-  [['-r', '--requirement'], true], [['-c', '--constraint'], true], [['-e', '--editable'], true],
-  [['-i', '--index-url'], true], [['--extra-index-url'], true], [['--no-index'], false], [['-f', '--find-links'], true],
-  [['--pre'], false], [['--no-binary'], true], [['--only-binary'], true], [['--prefer-binary'], false],
-  [['--require-hashes'], false], [['--trusted-host'], true], [['--use-feature'], true],
-  [['--hash'], true], [['--config-settings'], true], [['--global-option'], true],
+  [['-r', '--requirement'], true],
+  [['-c', '--constraint'], true],
+  [['-e', '--editable'], true],
+  [['-i', '--index-url'], true],
+  [['--extra-index-url'], true],
+  [['--no-index'], false],
+  [['-f', '--find-links'], true],
+  [['--pre'], false],
+  [['--no-binary'], true],
+  [['--only-binary'], true],
+  [['--prefer-binary'], false],
+  [['--require-hashes'], false],
+  [['--trusted-host'], true],
+  [['--use-feature'], true],
+  [['--hash'], true],
+  [['--config-settings'], true],
+  [['--global-option'], true],
 ] as [string[], boolean][]) {
   for (const n of names) GLOBAL_OPTIONS[n] = { takesValue, canonical: names[names.length - 1] };
 }
@@ -195,11 +217,18 @@ interface ParsedOption {
 }
 
 function parseOptions(line: LogicalLine, text: string, base: number, m: Manifest): ParsedOption[] | null {
-  let words;
+  let words: ReturnType<typeof shlexSplit>;
   try {
     words = shlexSplit(text);
   } catch (e) {
-    addProblem(m, line, base + (e as SplitError).offset, 'error', 'pip/bad-quoting', `cannot split the options: ${(e as SplitError).message}`);
+    addProblem(
+      m,
+      line,
+      base + (e as SplitError).offset,
+      'error',
+      'pip/bad-quoting',
+      `cannot split the options: ${(e as SplitError).message}`,
+    );
     return null;
   }
   const opts: ParsedOption[] = [];
@@ -220,7 +249,9 @@ function parseOptions(line: LogicalLine, text: string, base: number, m: Manifest
     }
     const spec = GLOBAL_OPTIONS[name];
     if (!spec) {
-      const hint = name.startsWith('-') ? `no such option: ${name}` : `unexpected '${name}': options and a requirement cannot be mixed this way`;
+      const hint = name.startsWith('-')
+        ? `no such option: ${name}`
+        : `unexpected '${name}': options and a requirement cannot be mixed this way`;
       addProblem(m, line, at, 'error', 'pip/unknown-option', hint);
       return null;
     }
@@ -267,7 +298,14 @@ function handleOption(ctx: Context, line: LogicalLine, o: ParsedOption, baseDir:
     case '--requirement':
     case '--constraint': {
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.startsWith('file:')) {
-        addProblem(m, line, o.offset, 'warning', 'pip/remote-include', `'${v}' is a remote file: Seam does not download it, so its requirements are not in the model`);
+        addProblem(
+          m,
+          line,
+          o.offset,
+          'warning',
+          'pip/remote-include',
+          `'${v}' is a remote file: Seam does not download it, so its requirements are not in the model`,
+        );
         return;
       }
       const target = nodePath.resolve(baseDir, v.startsWith('file://') ? v.slice(7) : v);
@@ -286,14 +324,29 @@ function handleOption(ctx: Context, line: LogicalLine, o: ParsedOption, baseDir:
         addProblem(m, line, o.offset, 'warning', 'pip/index-url-twice', 'a second --index-url replaces the first for pip');
       }
       return;
-    case '--no-index': m.pip.noIndex = true; return;
-    case '--pre': m.pip.pre = true; return;
-    case '--prefer-binary': m.pip.preferBinary = true; return;
-    case '--require-hashes': m.pip.requireHashes = true; return;
-    case '--no-binary': (m.pip.noBinary ??= []).push(...v.split(',').filter(Boolean)); return;
-    case '--only-binary': (m.pip.onlyBinary ??= []).push(...v.split(',').filter(Boolean)); return;
-    case '--trusted-host': (m.pip.trustedHosts ??= []).push(v); return;
-    case '--use-feature': return;
+    case '--no-index':
+      m.pip.noIndex = true;
+      return;
+    case '--pre':
+      m.pip.pre = true;
+      return;
+    case '--prefer-binary':
+      m.pip.preferBinary = true;
+      return;
+    case '--require-hashes':
+      m.pip.requireHashes = true;
+      return;
+    case '--no-binary':
+      (m.pip.noBinary ??= []).push(...v.split(',').filter(Boolean));
+      return;
+    case '--only-binary':
+      (m.pip.onlyBinary ??= []).push(...v.split(',').filter(Boolean));
+      return;
+    case '--trusted-host':
+      (m.pip.trustedHosts ??= []).push(v);
+      return;
+    case '--use-feature':
+      return;
     default:
       addProblem(m, line, o.offset, 'error', 'pip/option-needs-requirement', `${o.name} belongs on the same line as a requirement`);
   }
@@ -310,15 +363,37 @@ function handleRequirement(ctx: Context, line: LogicalLine, args: string, option
       const algo = colon < 0 ? value : value.slice(0, colon);
       const digest = colon < 0 ? '' : value.slice(colon + 1);
       if (!STRONG_HASHES.has(algo) || !digest || !/^[0-9a-fA-F]+$/.test(digest)) {
-        addProblem(m, line, o.offset, 'error', 'pip/bad-hash', `--hash must be sha256:, sha384: or sha512: followed by hex digits (got '${o.value}')`);
+        addProblem(
+          m,
+          line,
+          o.offset,
+          'error',
+          'pip/bad-hash',
+          `--hash must be sha256:, sha384: or sha512: followed by hex digits (got '${o.value}')`,
+        );
         continue;
       }
       hashes.push(`${algo}:${digest.toLowerCase()}`);
     } else if (PER_REQUIREMENT.has(o.name)) {
       (reqOptions[o.name.slice(2)] ??= []).push(o.value ?? '');
-      if (o.name === '--global-option') addProblem(m, line, o.offset, 'warning', 'pip/deprecated-option', '--global-option is deprecated by pip and ignored by modern build backends');
+      if (o.name === '--global-option')
+        addProblem(
+          m,
+          line,
+          o.offset,
+          'warning',
+          'pip/deprecated-option',
+          '--global-option is deprecated by pip and ignored by modern build backends',
+        );
     } else {
-      addProblem(m, line, o.offset, 'warning', 'pip/option-ignored', `pip ignores ${o.name} on a requirement line; put it on a line of its own`);
+      addProblem(
+        m,
+        line,
+        o.offset,
+        'warning',
+        'pip/option-ignored',
+        `pip ignores ${o.name} on a requirement line; put it on a line of its own`,
+      );
     }
   }
   addRequirementFromReference(ctx, line, args.trimEnd(), 0, baseDir, scope, false, hashes, reqOptions);
@@ -330,15 +405,42 @@ const ARCHIVE = /\.(whl|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar|zip)$/i;
 
 /** A requirement line: PEP 508, or a URL / VCS / path reference as pip allows. */
 function addRequirementFromReference(
-  ctx: Context, line: LogicalLine, text: string, offset: number, baseDir: string, scope: Scope,
-  editable: boolean, hashes: string[], options: Record<string, string[]>,
+  ctx: Context,
+  line: LogicalLine,
+  text: string,
+  offset: number,
+  baseDir: string,
+  scope: Scope,
+  editable: boolean,
+  hashes: string[],
+  options: Record<string, string[]>,
 ): void {
   const m = ctx.manifest;
   const source = location(line, offset, text.length);
   const hasOptions = Object.keys(options).length > 0;
   // Built field by field with one shape: object spread here was most of the reader's time.
-  const make = (name: string, specifier: string, extras: string[], marker: string | null, url: string | null, reference: Requirement['reference']): Requirement => {
-    const req: Requirement = { name, normalizedName: name ? normalizeName(name) : '', specifier, extras, marker, url, editable, hashes, source, text, ecosystem: 'pypi', scope };
+  const make = (
+    name: string,
+    specifier: string,
+    extras: string[],
+    marker: string | null,
+    url: string | null,
+    reference: Requirement['reference'],
+  ): Requirement => {
+    const req: Requirement = {
+      name,
+      normalizedName: name ? normalizeName(name) : '',
+      specifier,
+      extras,
+      marker,
+      url,
+      editable,
+      hashes,
+      source,
+      text,
+      ecosystem: 'pypi',
+      scope,
+    };
     if (reference) req.reference = reference;
     if (hasOptions) req.options = options;
     return req;
@@ -352,7 +454,14 @@ function addRequirementFromReference(
     } catch (e) {
       if (!(e instanceof SeamError)) throw e;
       if (looksLikePath(text)) {
-        addProblem(m, line, offset, 'error', 'pip/path-missing', `'${text}' looks like a path, but ${nodePath.resolve(baseDir, text.split(/[;[]/)[0].trim())} does not exist`);
+        addProblem(
+          m,
+          line,
+          offset,
+          'error',
+          'pip/path-missing',
+          `'${text}' looks like a path, but ${nodePath.resolve(baseDir, text.split(/[;[]/)[0].trim())} does not exist`,
+        );
       } else {
         addProblem(m, line, offset + (e.column ?? 1) - 1, 'error', codeFor(e.message), e.message);
       }
@@ -369,7 +478,12 @@ function addRequirementFromReference(
     try {
       marker = parseRequirement(`x; ${markerText}`).marker;
     } catch (e) {
-      const col = ((e as SeamError).column ?? 1) - 4 + markerSplit + 1 + (text.slice(markerSplit + 1).length - text.slice(markerSplit + 1).trimStart().length);
+      const col =
+        ((e as SeamError).column ?? 1) -
+        4 +
+        markerSplit +
+        1 +
+        (text.slice(markerSplit + 1).length - text.slice(markerSplit + 1).trimStart().length);
       addProblem(m, line, offset + col, 'error', 'pip/invalid-marker', (e as SeamError).message);
       return;
     }
@@ -377,7 +491,12 @@ function addRequirementFromReference(
   let extras: string[] = [];
   const open = ref.endsWith(']') && !isUrl ? ref.lastIndexOf('[') : -1;
   if (open > 0) {
-    extras = ref.slice(open + 1, -1).split(',').map((s) => s.trim()).filter(Boolean).sort();
+    extras = ref
+      .slice(open + 1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .sort();
     ref = ref.slice(0, open);
   }
   const reference = isUrl ? classify(ref) : { type: 'path' as const };
@@ -386,7 +505,14 @@ function addRequirementFromReference(
   const wheel = /([^/]+)-([^-/]+)-[^-/]+-[^-/]+-[^-/]+\.whl$/i.exec(ref.split('#')[0]);
   if (wheel) specifier = `==${wheel[2]}`;
   if (name === null) {
-    addProblem(m, line, offset, 'info', 'pip/name-unknown', `the package name of '${ref}' is only known after building it (add '#egg=NAME' or write 'NAME @ ${ref}')`);
+    addProblem(
+      m,
+      line,
+      offset,
+      'info',
+      'pip/name-unknown',
+      `the package name of '${ref}' is only known after building it (add '#egg=NAME' or write 'NAME @ ${ref}')`,
+    );
     name = '';
   }
   if (reference.type === 'path' && !isUrl) {
@@ -394,11 +520,25 @@ function addRequirementFromReference(
     const exists = editable ? isDir(abs) : fs.existsSync(abs);
     if (!exists) {
       const what = editable ? 'folder' : 'file';
-      addProblem(m, line, offset, editable ? 'error' : 'warning', 'pip/path-missing', `local ${what} '${ref}' does not exist (resolved to ${abs})`);
+      addProblem(
+        m,
+        line,
+        offset,
+        editable ? 'error' : 'warning',
+        'pip/path-missing',
+        `local ${what} '${ref}' does not exist (resolved to ${abs})`,
+      );
     }
   }
   if (editable && reference.type === 'url') {
-    addProblem(m, line, offset, 'error', 'pip/editable-not-path', '-e needs a path to a local project or a VCS URL (git+, hg+, svn+, bzr+)');
+    addProblem(
+      m,
+      line,
+      offset,
+      'error',
+      'pip/editable-not-path',
+      '-e needs a path to a local project or a VCS URL (git+, hg+, svn+, bzr+)',
+    );
   }
   m.requirements.push(make(name, specifier, extras, marker, ref, reference));
 }

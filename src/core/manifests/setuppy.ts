@@ -8,7 +8,13 @@ import { normalizeName } from '../model/names';
 import { addPep508, problem, readForManifest } from './common';
 import { LineIndex } from './text';
 
-type Tok = { type: 'name' | 'string' | 'number' | 'op' | 'newline' | 'eof'; value: string; offset: number; indentStart: boolean; bracketDepth: number };
+type Tok = {
+  type: 'name' | 'string' | 'number' | 'op' | 'newline' | 'eof';
+  value: string;
+  offset: number;
+  indentStart: boolean;
+  bracketDepth: number;
+};
 
 type Lit =
   | { kind: 'str'; value: string; offset: number }
@@ -17,7 +23,10 @@ type Lit =
   | { kind: 'other'; value: unknown; offset: number };
 
 class Dynamic extends Error {
-  constructor(readonly what: string, readonly offset: number) {
+  constructor(
+    readonly what: string,
+    readonly offset: number,
+  ) {
     super(what);
   }
 }
@@ -39,9 +48,18 @@ export function tokenizePython(text: string): Tok[] {
       i++;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') { i++; continue; }
-    if (c === '\\' && text[i + 1] === '\n') { i += 2; continue; }
-    if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
+      i++;
+      continue;
+    }
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+      continue;
+    }
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
     const str = /^([rRbBuUfF]{0,2})('''|"""|'|")/.exec(text.slice(i, i + 5));
     if (str && (str[1] === '' || /^[A-Za-z]+$/.test(str[1]))) {
       const prefix = str[1];
@@ -51,7 +69,10 @@ export function tokenizePython(text: string): Tok[] {
       let value = '';
       for (;;) {
         if (j >= text.length) throw new Dynamic('unterminated string', i);
-        if (text.startsWith(q, j)) { j += q.length; break; }
+        if (text.startsWith(q, j)) {
+          j += q.length;
+          break;
+        }
         if (q.length === 1 && text[j] === '\n') throw new Dynamic('unterminated string', i);
         if (text[j] === '\\' && !raw) {
           const n = text[j + 1];
@@ -67,14 +88,26 @@ export function tokenizePython(text: string): Tok[] {
       continue;
     }
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 256));
-    if (name) { push('name', name[0], i); i += name[0].length; continue; }
+    if (name) {
+      push('name', name[0], i);
+      i += name[0].length;
+      continue;
+    }
     const num = /^[0-9][0-9_.eExXoObBjJ]*/.exec(text.slice(i, i + 64));
-    if (num) { push('number', num[0], i); i += num[0].length; continue; }
+    if (num) {
+      push('number', num[0], i);
+      i += num[0].length;
+      continue;
+    }
     const op = /^(\*\*|==|!=|<=|>=|->|:=|\/\/|<<|>>|[-+*/%@&|^~<>()[\]{},:;.=])/.exec(text.slice(i, i + 3));
     if (op) {
-      if ('([{'.includes(op[0])) { push('op', op[0], i); depth++; }
-      else if (')]}'.includes(op[0])) { depth = Math.max(0, depth - 1); push('op', op[0], i); }
-      else push('op', op[0], i);
+      if ('([{'.includes(op[0])) {
+        push('op', op[0], i);
+        depth++;
+      } else if (')]}'.includes(op[0])) {
+        depth = Math.max(0, depth - 1);
+        push('op', op[0], i);
+      } else push('op', op[0], i);
       i += op[0].length;
       continue;
     }
@@ -109,7 +142,8 @@ export function parseSetupPyText(m: Manifest, text: string): void {
   const bindings = new Map<string, { start: number; offset: number }>();
   for (let k = 0; k < toks.length - 2; k++) {
     const t = toks[k];
-    if (t.type === 'name' && t.indentStart && toks[k + 1].value === '=' && toks[k + 1].type === 'op') bindings.set(t.value, { start: k + 2, offset: t.offset });
+    if (t.type === 'name' && t.indentStart && toks[k + 1].value === '=' && toks[k + 1].type === 'op')
+      bindings.set(t.value, { start: k + 2, offset: t.offset });
   }
   let call = -1;
   for (let k = 0; k < toks.length - 1; k++) {
@@ -125,7 +159,13 @@ export function parseSetupPyText(m: Manifest, text: string): void {
   const found = new Set<string>();
   while (toks[k] && toks[k].value !== ')' && toks[k].type !== 'eof') {
     if (toks[k].value === '**' || toks[k].value === '*') {
-      problem(m, loc(toks[k].offset, false), 'warning', 'setuppy/dynamic', `setup() takes ${toks[k].value}${toks[k + 1]?.value ?? ''}: arguments from it can't be read without running setup.py`);
+      problem(
+        m,
+        loc(toks[k].offset, false),
+        'warning',
+        'setuppy/dynamic',
+        `setup() takes ${toks[k].value}${toks[k + 1]?.value ?? ''}: arguments from it can't be read without running setup.py`,
+      );
       k = parser.skipExpression(k + 1);
     } else if (toks[k].type === 'name' && toks[k + 1]?.value === '=') {
       const key = toks[k].value;
@@ -138,7 +178,13 @@ export function parseSetupPyText(m: Manifest, text: string): void {
       } catch (e) {
         if (!(e instanceof Dynamic)) throw e;
         if (['install_requires', 'extras_require', 'python_requires', 'setup_requires', 'tests_require', 'name'].includes(key)) {
-          problem(m, loc(e.offset, false), 'warning', 'setuppy/dynamic', `${key} can't be read without running setup.py (${e.what}); Seam never runs it — list these requirements in pyproject.toml or setup.cfg`);
+          problem(
+            m,
+            loc(e.offset, false),
+            'warning',
+            'setuppy/dynamic',
+            `${key} can't be read without running setup.py (${e.what}); Seam never runs it — list these requirements in pyproject.toml or setup.cfg`,
+          );
         }
         k = parser.skipExpression(valueStart);
       }
@@ -156,8 +202,20 @@ function applyArgument(m: Manifest, key: string, value: Lit, loc: (o: number, q?
     const items = v.kind === 'list' ? v.items : v.kind === 'str' ? splitLinesLit(v) : null;
     if (!items) return problem(m, loc(v.offset, false), 'error', 'setuppy/type', `${key} must be a list of requirement strings`);
     for (const it of items) {
-      if (it.kind !== 'str') { problem(m, loc(it.offset, false), 'error', 'setuppy/type', `${key} holds something that is not a string`); continue; }
-      if (it.value.startsWith('\u0000')) { problem(m, loc(it.offset, false), 'warning', 'setuppy/dynamic', 'an f-string or bytes value can\'t be read without running setup.py'); continue; }
+      if (it.kind !== 'str') {
+        problem(m, loc(it.offset, false), 'error', 'setuppy/type', `${key} holds something that is not a string`);
+        continue;
+      }
+      if (it.value.startsWith('\u0000')) {
+        problem(
+          m,
+          loc(it.offset, false),
+          'warning',
+          'setuppy/dynamic',
+          "an f-string or bytes value can't be read without running setup.py",
+        );
+        continue;
+      }
       const text = it.value.trim();
       if (text && !text.startsWith('#')) addPep508(m, text, scope, loc(it.offset));
     }
@@ -169,18 +227,30 @@ function applyArgument(m: Manifest, key: string, value: Lit, loc: (o: number, q?
     case 'python_requires':
       if (value.kind === 'str') m.python = { specifier: value.value.replace(/\s+/g, ''), source: loc(value.offset) };
       break;
-    case 'install_requires': reqList(value, { kind: 'main' }); break;
-    case 'setup_requires': reqList(value, { kind: 'build' }); break;
-    case 'tests_require': reqList(value, { kind: 'group', name: 'test' }); break;
+    case 'install_requires':
+      reqList(value, { kind: 'main' });
+      break;
+    case 'setup_requires':
+      reqList(value, { kind: 'build' });
+      break;
+    case 'tests_require':
+      reqList(value, { kind: 'group', name: 'test' });
+      break;
     case 'extras_require':
-      if (value.kind !== 'dict') return problem(m, loc(value.offset, false), 'error', 'setuppy/type', 'extras_require must be a dict of lists');
+      if (value.kind !== 'dict')
+        return problem(m, loc(value.offset, false), 'error', 'setuppy/type', 'extras_require must be a dict of lists');
       for (const [k, v] of value.entries) {
-        if (k.kind !== 'str') { problem(m, loc(k.offset, false), 'error', 'setuppy/type', 'extras_require keys must be strings'); continue; }
+        if (k.kind !== 'str') {
+          problem(m, loc(k.offset, false), 'error', 'setuppy/type', 'extras_require keys must be strings');
+          continue;
+        }
         // setuptools allows "extra:marker" keys.
         const [extra, marker] = k.value.split(':', 2);
         if (marker) {
           const items = v.kind === 'list' ? v.items : [];
-          for (const it of items) if (it.kind === 'str') addPep508(m, `${it.value.trim()} ; ${marker}`, { kind: 'extra', name: normalizeName(extra) }, loc(it.offset));
+          for (const it of items)
+            if (it.kind === 'str')
+              addPep508(m, `${it.value.trim()} ; ${marker}`, { kind: 'extra', name: normalizeName(extra) }, loc(it.offset));
         } else reqList(v, { kind: 'extra', name: normalizeName(extra) });
       }
       break;
@@ -197,7 +267,10 @@ const MAX_LITERAL_NODES = 100_000;
 class LiteralParser {
   private readonly resolving = new Set<string>();
   private nodes = 0;
-  constructor(private readonly toks: Tok[], private readonly bindings: Map<string, { start: number; offset: number }>) {}
+  constructor(
+    private readonly toks: Tok[],
+    private readonly bindings: Map<string, { start: number; offset: number }>,
+  ) {}
 
   parse(k: number, depth: number): { value: Lit; next: number } {
     if (depth > 64) throw new Dynamic('nested too deeply', this.toks[k].offset);
@@ -225,7 +298,8 @@ class LiteralParser {
     }
     if (t.type === 'number') return { value: { kind: 'other', value: t.value, offset: t.offset }, next: k + 1 };
     if (t.type === 'name') {
-      if (['True', 'False', 'None'].includes(t.value) && !['(', '.', '['].includes(this.toks[k + 1].value)) return { value: { kind: 'other', value: t.value, offset: t.offset }, next: k + 1 };
+      if (['True', 'False', 'None'].includes(t.value) && !['(', '.', '['].includes(this.toks[k + 1].value))
+        return { value: { kind: 'other', value: t.value, offset: t.offset }, next: k + 1 };
       if (['(', '.', '['].includes(this.toks[k + 1].value)) throw new Dynamic(`it calls or indexes '${t.value}'`, t.offset);
       const b = this.bindings.get(t.value);
       if (!b) throw new Dynamic(`'${t.value}' is not a module-level literal`, t.offset);
@@ -244,7 +318,8 @@ class LiteralParser {
       while (this.toks[next].value !== close) {
         if (this.toks[next].type === 'eof') throw new Dynamic(`unclosed '${t.value}'`, t.offset);
         const item = this.parse(next, depth + 1);
-        if (this.toks[item.next].type === 'name' && this.toks[item.next].value === 'for') throw new Dynamic('a comprehension', this.toks[item.next].offset);
+        if (this.toks[item.next].type === 'name' && this.toks[item.next].value === 'for')
+          throw new Dynamic('a comprehension', this.toks[item.next].offset);
         items.push(item.value);
         next = item.next;
         if (this.toks[next].value === ',') next++;
@@ -262,7 +337,8 @@ class LiteralParser {
         const val = this.parse(key.next + 1, depth + 1);
         entries.push([key.value, val.value]);
         next = val.next;
-        if (this.toks[next].type === 'name' && this.toks[next].value === 'for') throw new Dynamic('a comprehension', this.toks[next].offset);
+        if (this.toks[next].type === 'name' && this.toks[next].value === 'for')
+          throw new Dynamic('a comprehension', this.toks[next].offset);
         if (this.toks[next].value === ',') next++;
         else if (this.toks[next].value !== '}') throw new Dynamic(`'${this.toks[next].value}' inside a dict`, this.toks[next].offset);
       }

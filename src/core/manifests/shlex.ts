@@ -49,7 +49,10 @@ export function shlexSplit(text: string): Word[] {
 }
 
 export class SplitError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }

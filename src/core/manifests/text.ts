@@ -32,7 +32,13 @@ export function withOverlay<T>(texts: (path: string) => string | undefined, fn: 
 export function readTextFile(path: string, maxBytes = MAX_MANIFEST_BYTES): TextFile {
   const open = overlay?.(path);
   if (open !== undefined) {
-    if (Buffer.byteLength(open) > maxBytes) throw new SeamError(`file is ${formatBytes(Buffer.byteLength(open))}, over Seam's limit of ${formatBytes(maxBytes)} for a manifest; not read`, undefined, path, 1);
+    if (Buffer.byteLength(open) > maxBytes)
+      throw new SeamError(
+        `file is ${formatBytes(Buffer.byteLength(open))}, over Seam's limit of ${formatBytes(maxBytes)} for a manifest; not read`,
+        undefined,
+        path,
+        1,
+      );
     return decodeText(path, Buffer.from(open, 'utf8'));
   }
   let stat: fs.Stats;
@@ -44,7 +50,12 @@ export function readTextFile(path: string, maxBytes = MAX_MANIFEST_BYTES): TextF
   if (stat.isDirectory()) throw new SeamError('is a folder, not a file', undefined, path, 1);
   if (!stat.isFile()) throw new SeamError('is not a regular file', undefined, path, 1);
   if (stat.size > maxBytes) {
-    throw new SeamError(`file is ${formatBytes(stat.size)}, over Seam's limit of ${formatBytes(maxBytes)} for a manifest; not read`, undefined, path, 1);
+    throw new SeamError(
+      `file is ${formatBytes(stat.size)}, over Seam's limit of ${formatBytes(maxBytes)} for a manifest; not read`,
+      undefined,
+      path,
+      1,
+    );
   }
   let bytes: Buffer;
   try {
@@ -71,7 +82,11 @@ export function decodeText(path: string, bytes: Uint8Array): TextFile {
     const bad = firstInvalidUtf8(bytes);
     const { line, column } = lineOf(bytes, bad);
     problems.push({
-      path, line, column, severity: 'error', code: 'file/not-utf8',
+      path,
+      line,
+      column,
+      severity: 'error',
+      code: 'file/not-utf8',
       message: `byte 0x${bytes[bad].toString(16).padStart(2, '0')} is not valid UTF-8; the file was read with the bad bytes replaced`,
     });
     text = new TextDecoder('utf-8').decode(bytes);

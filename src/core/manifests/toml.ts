@@ -3,7 +3,11 @@ import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { SeamError } from '../errors';
 import { LineIndex } from './text';
 
-type TomlNode = { type: string; loc: { start: { line: number; column: number }; end: { line: number; column: number } }; [k: string]: unknown };
+type TomlNode = {
+  type: string;
+  loc: { start: { line: number; column: number }; end: { line: number; column: number } };
+  [k: string]: unknown;
+};
 
 export interface LocatedToml {
   value: Record<string, unknown>;
@@ -28,12 +32,13 @@ export function parseLocatedToml(text: string): LocatedToml {
   const index = new Map<string, TomlNode>();
   const visit = (path: (string | number)[], node: TomlNode) => {
     index.set(JSON.stringify(path), node);
-    if (node.type === 'TOMLArray') (node.elements as TomlNode[]).forEach((el, i) => visit([...path, i], el));
+    if (node.type === 'TOMLArray') for (const [i, el] of (node.elements as TomlNode[]).entries()) visit([...path, i], el);
     if (node.type === 'TOMLInlineTable') for (const kv of node.body as TomlNode[]) visitKeyValue(path, kv);
   };
   const visitKeyValue = (prefix: (string | number)[], kv: TomlNode) => {
     const keys = ((kv.key as TomlNode).keys as TomlNode[]).map((k) => (k.type === 'TOMLBare' ? (k.name as string) : (k.value as string)));
-    for (let i = 1; i < keys.length; i++) if (!index.has(JSON.stringify([...prefix, ...keys.slice(0, i)]))) index.set(JSON.stringify([...prefix, ...keys.slice(0, i)]), kv);
+    for (let i = 1; i < keys.length; i++)
+      if (!index.has(JSON.stringify([...prefix, ...keys.slice(0, i)]))) index.set(JSON.stringify([...prefix, ...keys.slice(0, i)]), kv);
     visit([...prefix, ...keys], kv.value as TomlNode);
   };
   const top = (ast.body as TomlNode[])[0];
@@ -51,7 +56,13 @@ export function parseLocatedToml(text: string): LocatedToml {
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = index.get(JSON.stringify(path.slice(0, n)));
-        if (node) return { line: node.loc.start.line, column: node.loc.start.column + 1, endLine: node.loc.end.line, endColumn: node.loc.end.column + 1 };
+        if (node)
+          return {
+            line: node.loc.start.line,
+            column: node.loc.start.column + 1,
+            endLine: node.loc.end.line,
+            endColumn: node.loc.end.column + 1,
+          };
       }
       return { line: 1, column: 1, endLine: 1, endColumn: 1 };
     },

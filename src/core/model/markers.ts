@@ -9,14 +9,28 @@ export type MarkerNode =
   | { type: 'and' | 'or'; left: MarkerNode; right: MarkerNode };
 
 export const MARKER_VARIABLES = new Set([
-  'python_version', 'python_full_version', 'os_name', 'sys_platform', 'platform_release', 'platform_system',
-  'platform_version', 'platform_machine', 'platform_python_implementation', 'implementation_name',
-  'implementation_version', 'extra', 'extras', 'dependency_groups',
+  'python_version',
+  'python_full_version',
+  'os_name',
+  'sys_platform',
+  'platform_release',
+  'platform_system',
+  'platform_version',
+  'platform_machine',
+  'platform_python_implementation',
+  'implementation_name',
+  'implementation_version',
+  'extra',
+  'extras',
+  'dependency_groups',
 ]);
 /** Legacy spellings that packaging still accepts. */
 export const MARKER_ALIASES: Record<string, string> = {
-  'os.name': 'os_name', 'sys.platform': 'sys_platform', 'platform.version': 'platform_version',
-  'platform.machine': 'platform_machine', 'platform.python_implementation': 'platform_python_implementation',
+  'os.name': 'os_name',
+  'sys.platform': 'sys_platform',
+  'platform.version': 'platform_version',
+  'platform.machine': 'platform_machine',
+  'platform.python_implementation': 'platform_python_implementation',
   python_implementation: 'platform_python_implementation',
 };
 const VERSION_VARIABLES = new Set(['implementation_version', 'platform_release', 'python_full_version', 'python_version']);
@@ -29,9 +43,16 @@ export type MarkerContext = 'metadata' | 'lock_file' | 'requirement';
 export function linuxEnvironment(python = '3.12', machine = 'x86_64'): MarkerEnvironment {
   const full = python.split('.').length >= 3 ? python : `${python}.0`;
   return {
-    python_version: full.split('.').slice(0, 2).join('.'), python_full_version: full, os_name: 'posix',
-    sys_platform: 'linux', platform_system: 'Linux', platform_machine: machine, platform_release: '',
-    platform_version: '', platform_python_implementation: 'CPython', implementation_name: 'cpython',
+    python_version: full.split('.').slice(0, 2).join('.'),
+    python_full_version: full,
+    os_name: 'posix',
+    sys_platform: 'linux',
+    platform_system: 'Linux',
+    platform_machine: machine,
+    platform_release: '',
+    platform_version: '',
+    platform_python_implementation: 'CPython',
+    implementation_name: 'cpython',
     implementation_version: full,
   };
 }
@@ -68,7 +89,9 @@ export function evaluateMarkerNode(node: MarkerNode, env: MarkerEnvironment, con
 
 function evaluate(node: MarkerNode, env: Record<string, string | readonly string[]>): boolean {
   if (node.type !== 'compare') {
-    return node.type === 'and' ? evaluate(node.left, env) && evaluate(node.right, env) : evaluate(node.left, env) || evaluate(node.right, env);
+    return node.type === 'and'
+      ? evaluate(node.left, env) && evaluate(node.right, env)
+      : evaluate(node.left, env) || evaluate(node.right, env);
   }
   const key = node.lhs.kind === 'variable' ? node.lhs.name : node.rhs.kind === 'variable' ? node.rhs.name : undefined;
   const resolve = (v: MarkerValue): string | readonly string[] => {
@@ -88,15 +111,25 @@ function evaluate(node: MarkerNode, env: Record<string, string | readonly string
   }
   if (key !== undefined && VERSION_VARIABLES.has(key) && typeof rhs === 'string' && node.op !== 'in' && node.op !== 'not in') {
     const spec = `${node.op}${rhs}`;
-    if (specifierIsValid(spec)) return isValidVersion(lhs) || node.op === '===' ? specifierContains(spec, lhs, { prereleases: true }) : false;
+    if (specifierIsValid(spec))
+      return isValidVersion(lhs) || node.op === '===' ? specifierContains(spec, lhs, { prereleases: true }) : false;
   }
   switch (node.op) {
-    case 'in': return typeof rhs === 'string' ? rhs.includes(lhs) : rhs.includes(lhs);
-    case 'not in': return typeof rhs === 'string' ? !rhs.includes(lhs) : !rhs.includes(lhs);
-    case '==': case '<=': case '>=': return lhs === rhs;
-    case '!=': return lhs !== rhs;
-    case '<': case '>': return false;
-    default: throw new SeamError(`'${node.op}' is undefined on ${JSON.stringify(lhs)} and ${JSON.stringify(rhs)}`);
+    case 'in':
+      return typeof rhs === 'string' ? rhs.includes(lhs) : rhs.includes(lhs);
+    case 'not in':
+      return typeof rhs === 'string' ? !rhs.includes(lhs) : !rhs.includes(lhs);
+    case '==':
+    case '<=':
+    case '>=':
+      return lhs === rhs;
+    case '!=':
+      return lhs !== rhs;
+    case '<':
+    case '>':
+      return false;
+    default:
+      throw new SeamError(`'${node.op}' is undefined on ${JSON.stringify(lhs)} and ${JSON.stringify(rhs)}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * and, where pip would reject a line, says exactly what is wrong and where (1-based column).
  */
 import { SeamError } from '../errors';
-import { MARKER_ALIASES, MARKER_VARIABLES, type MarkerNode, type MarkerValue, formatMarker } from './markers';
+import { formatMarker, MARKER_ALIASES, MARKER_VARIABLES, type MarkerNode, type MarkerValue } from './markers';
 import { isValidName, normalizeName } from './names';
 import { parseSpecifier } from './versions';
 
@@ -101,7 +101,10 @@ export function parseRequirement(text: string): ParsedRequirement {
   if (!s.atEnd()) {
     if (markerTree === null) {
       const next = /^[A-Za-z0-9]/.test(s.text[s.pos] ?? '') ? s.text.slice(s.pos).split(/[ \t]/)[0] : null;
-      if (next) s.fail(`several requirements on one line: pip reads one requirement per line (found '${next}' after '${text.slice(nameStart, s.pos).trim()}')`);
+      if (next)
+        s.fail(
+          `several requirements on one line: pip reads one requirement per line (found '${next}' after '${text.slice(nameStart, s.pos).trim()}')`,
+        );
       s.fail(`expected ',' or ';' or the end of the requirement, found '${s.here()}'`);
     }
     s.fail(`unexpected '${s.here()}' after the environment marker`);
@@ -119,7 +122,8 @@ function parseExtras(s: Scanner): string[] {
     s.ws();
     const at = s.pos;
     const extra = s.match(NAME);
-    if (!extra) s.fail(s.atEnd() ? "expected ']' to close the extras" : `expected an extra name, found '${s.here()}'`, s.atEnd() ? open : at);
+    if (!extra)
+      s.fail(s.atEnd() ? "expected ']' to close the extras" : `expected an extra name, found '${s.here()}'`, s.atEnd() ? open : at);
     extras.push(extra);
     s.ws();
     if (s.eat(']')) break;
@@ -138,7 +142,7 @@ function parseSpecifierPart(s: Scanner, name: string): string {
     const op = s.match(OPERATOR);
     if (!op) {
       if (clauses.length === 0) break;
-      s.fail(s.atEnd() ? 'expected a version clause after \',\'' : `expected an operator (==, >=, <, ~=, …), found '${s.here()}'`);
+      s.fail(s.atEnd() ? "expected a version clause after ','" : `expected an operator (==, >=, <, ~=, …), found '${s.here()}'`);
     }
     if (op === '=>' || op === '=<') s.fail(`invalid operator '${op}' (did you mean '${op[1]}${op[0]}'?)`, at);
     if (op === '=') s.fail(`'=' is not a pip operator: use '==' (a single '=' is conda's syntax, as in ${name}=1.2)`, at);
@@ -206,16 +210,24 @@ function parseMarkerAtom(s: Scanner): MarkerNode {
   s.ws();
   const opAt = s.pos;
   const op = s.match(MARKER_OP);
-  if (!op) s.fail(s.atEnd() ? 'expected a comparison operator in the marker' : `expected a marker operator (==, !=, <, in, not in, …), found '${s.here()}'`);
+  if (!op)
+    s.fail(
+      s.atEnd()
+        ? 'expected a comparison operator in the marker'
+        : `expected a marker operator (==, !=, <, in, not in, …), found '${s.here()}'`,
+    );
   if (s.peek('=') && op !== '===') s.fail(`invalid operator '${op}${s.text.slice(s.pos).match(/^=+/)![0]}' in the marker`, opAt);
   s.ws();
   const rhs = parseMarkerValue(s);
-  if (lhs.kind === 'string' && rhs.kind === 'string') s.fail('a marker compares a variable with a quoted string; both sides are strings here', opAt);
+  if (lhs.kind === 'string' && rhs.kind === 'string')
+    s.fail('a marker compares a variable with a quoted string; both sides are strings here', opAt);
   const normalizedOp = op.replace(/[ \t]+/g, ' ');
   const node: MarkerNode = { type: 'compare', lhs, op: normalizedOp, rhs };
   // PEP 685: extra names are compared normalized.
-  if (lhs.kind === 'variable' && lhs.name === 'extra' && rhs.kind === 'string') node.rhs = { kind: 'string', value: normalizeName(rhs.value) };
-  if (rhs.kind === 'variable' && rhs.name === 'extra' && lhs.kind === 'string') node.lhs = { kind: 'string', value: normalizeName(lhs.value) };
+  if (lhs.kind === 'variable' && lhs.name === 'extra' && rhs.kind === 'string')
+    node.rhs = { kind: 'string', value: normalizeName(rhs.value) };
+  if (rhs.kind === 'variable' && rhs.name === 'extra' && lhs.kind === 'string')
+    node.lhs = { kind: 'string', value: normalizeName(lhs.value) };
   return node;
 }
 
@@ -229,9 +241,14 @@ function parseMarkerValue(s: Scanner): MarkerValue {
     return { kind: 'string', value: s.text.slice(at + 1, end) };
   }
   const word = s.match(/[A-Za-z_][A-Za-z0-9_.]*/y);
-  if (!word) s.fail(s.atEnd() ? 'expected a marker variable or a quoted string' : `expected a marker variable or a quoted string, found '${s.here()}'`, at);
+  if (!word)
+    s.fail(
+      s.atEnd() ? 'expected a marker variable or a quoted string' : `expected a marker variable or a quoted string, found '${s.here()}'`,
+      at,
+    );
   const name = MARKER_ALIASES[word] ?? word;
-  if (!MARKER_VARIABLES.has(name)) s.fail(`unknown marker variable '${word}' (known: python_version, sys_platform, platform_machine, extra, …)`, at);
+  if (!MARKER_VARIABLES.has(name))
+    s.fail(`unknown marker variable '${word}' (known: python_version, sys_platform, platform_machine, extra, …)`, at);
   return { kind: 'variable', name };
 }
 

@@ -51,14 +51,17 @@ export function parseSpecifier(specifier: string): readonly SpecifierClause[] {
   return parsed;
 }
 
-const parseSpecifierMemo = memoize((specifier: string): readonly SpecifierClause[] | SeamError => {
-  try {
-    return Object.freeze(parseSpecifierText(specifier).map((c) => Object.freeze(c)));
-  } catch (e) {
-    if (e instanceof SeamError) return e;
-    throw e;
-  }
-}, (specifier) => specifier);
+const parseSpecifierMemo = memoize(
+  (specifier: string): readonly SpecifierClause[] | SeamError => {
+    try {
+      return Object.freeze(parseSpecifierText(specifier).map((c) => Object.freeze(c)));
+    } catch (e) {
+      if (e instanceof SeamError) return e;
+      throw e;
+    }
+  },
+  (specifier) => specifier,
+);
 
 function parseSpecifierText(specifier: string): SpecifierClause[] {
   const clauses: SpecifierClause[] = [];
@@ -133,13 +136,19 @@ function clauseContainsUncached(c: SpecifierClause, version: string): boolean {
   const v = explainMemo(version);
   if (!v) return false;
   if (operator === '==' || operator === '!=') {
-    const equal = c.version.endsWith('.*') ? prefixMatches(v, c.version.slice(0, -2)) : c.version.includes('+') ? pep440.compare(version, c.version) === 0 : pep440.compare(v.public, c.version) === 0;
+    const equal = c.version.endsWith('.*')
+      ? prefixMatches(v, c.version.slice(0, -2))
+      : c.version.includes('+')
+        ? pep440.compare(version, c.version) === 0
+        : pep440.compare(v.public, c.version) === 0;
     return operator === '==' ? equal : !equal;
   }
   const spec = explainMemo(c.version)!;
   switch (operator) {
-    case '<=': return pep440.compare(v.public, c.version) <= 0;
-    case '>=': return pep440.compare(v.public, c.version) >= 0;
+    case '<=':
+      return pep440.compare(v.public, c.version) <= 0;
+    case '>=':
+      return pep440.compare(v.public, c.version) >= 0;
     case '<':
       // "<V must not allow a pre-release of the specified version unless V is one itself."
       if (pep440.compare(version, c.version) >= 0) return false;
@@ -155,7 +164,8 @@ function clauseContainsUncached(c: SpecifierClause, version: string): boolean {
       const prefix = `${spec.epoch ? `${spec.epoch}!` : ''}${spec.release.slice(0, -1).join('.')}`;
       return prefixMatches(v, prefix);
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -172,7 +182,10 @@ function prefixMatches(v: Explained, prefix: string): boolean {
 }
 
 type Explained = NonNullable<ReturnType<typeof pep440.explain>>;
-const explainMemo = memoize((version: string): Explained | null => pep440.explain(version), (version) => version);
+const explainMemo = memoize(
+  (version: string): Explained | null => pep440.explain(version),
+  (version) => version,
+);
 
 /** The PEP 440 parts of a version, or null when it is not one. */
 export function explainVersion(version: string): ReturnType<typeof pep440.explain> {

@@ -37,9 +37,20 @@ function minorSatisfies(minor: string, spec: string): boolean {
 export function chooseInterpreter(manifests: Manifest[], requirements: Requirement[], config: PlanConfig): InterpreterChoice {
   const problems: Problem[] = [];
   const specs: { spec: string; where: string; at: { path: string; line: number; column: number } }[] = [];
-  for (const m of manifests) if (m.python?.specifier) specs.push({ spec: m.python.specifier, where: `${nodePath.basename(m.python.source.path)}:${m.python.source.line}`, at: m.python.source });
+  for (const m of manifests)
+    if (m.python?.specifier)
+      specs.push({
+        spec: m.python.specifier,
+        where: `${nodePath.basename(m.python.source.path)}:${m.python.source.line}`,
+        at: m.python.source,
+      });
   for (const r of requirements) {
-    if (r.ecosystem === 'conda' && r.normalizedName === 'python' && r.specifier && !specs.some((s) => s.at.path === r.source.path && s.at.line === r.source.line)) {
+    if (
+      r.ecosystem === 'conda' &&
+      r.normalizedName === 'python' &&
+      r.specifier &&
+      !specs.some((s) => s.at.path === r.source.path && s.at.line === r.source.line)
+    ) {
       specs.push({ spec: r.specifier, where: `${nodePath.basename(r.source.path)}:${r.source.line}`, at: r.source });
     }
   }
@@ -50,15 +61,41 @@ export function chooseInterpreter(manifests: Manifest[], requirements: Requireme
     return { version: v, attr: attr(v), requested, reason: `python = "${v}" in seam.toml`, problems };
   }
   const fits = NIX_PYTHONS.filter((v) => specs.every((s) => minorSatisfies(v, s.spec)));
-  if (!specs.length) return { version: DEFAULT_PYTHON, attr: attr(DEFAULT_PYTHON), requested, reason: `no Python version in the manifests; nixpkgs' default python3 (${DEFAULT_PYTHON})`, problems };
+  if (!specs.length)
+    return {
+      version: DEFAULT_PYTHON,
+      attr: attr(DEFAULT_PYTHON),
+      requested,
+      reason: `no Python version in the manifests; nixpkgs' default python3 (${DEFAULT_PYTHON})`,
+      problems,
+    };
   if (!fits.length) {
     const first = specs[0];
-    problems.push({ path: first.at.path, line: first.at.line, column: first.at.column, severity: 'error', code: 'plan/no-python', message: `no Python nixpkgs carries (${NIX_PYTHONS.join(', ')}) satisfies ${requested}; Seam uses ${DEFAULT_PYTHON} until the manifests or seam.toml say otherwise` });
-    return { version: DEFAULT_PYTHON, attr: attr(DEFAULT_PYTHON), requested, reason: `nothing nixpkgs carries satisfies ${requested}`, problems };
+    problems.push({
+      path: first.at.path,
+      line: first.at.line,
+      column: first.at.column,
+      severity: 'error',
+      code: 'plan/no-python',
+      message: `no Python nixpkgs carries (${NIX_PYTHONS.join(', ')}) satisfies ${requested}; Seam uses ${DEFAULT_PYTHON} until the manifests or seam.toml say otherwise`,
+    });
+    return {
+      version: DEFAULT_PYTHON,
+      attr: attr(DEFAULT_PYTHON),
+      requested,
+      reason: `nothing nixpkgs carries satisfies ${requested}`,
+      problems,
+    };
   }
   const version = fits.includes(DEFAULT_PYTHON) ? DEFAULT_PYTHON : fits[0];
   const from = specs.map((s) => `${s.spec} (${s.where})`).join(', ');
-  return { version, attr: attr(version), requested, reason: `${from} → ${attr(version)}${fits.length > 1 ? `, ${version === DEFAULT_PYTHON ? "nixpkgs' default" : 'the newest that fits'} of ${fits.join(', ')}` : ''}`, problems };
+  return {
+    version,
+    attr: attr(version),
+    requested,
+    reason: `${from} → ${attr(version)}${fits.length > 1 ? `, ${version === DEFAULT_PYTHON ? "nixpkgs' default" : 'the newest that fits'} of ${fits.join(', ')}` : ''}`,
+    problems,
+  };
 }
 
 export interface CudaChoice {
@@ -75,7 +112,16 @@ interface CudaHint {
   at: { path: string; line: number; column: number };
 }
 
-const CONDA_CUDA = new Set(['cudatoolkit', 'cuda-version', 'pytorch-cuda', 'cuda-toolkit', 'cuda-runtime', 'cuda-nvcc', 'cuda-cudart', 'cuda']);
+const CONDA_CUDA = new Set([
+  'cudatoolkit',
+  'cuda-version',
+  'pytorch-cuda',
+  'cuda-toolkit',
+  'cuda-runtime',
+  'cuda-nvcc',
+  'cuda-cudart',
+  'cuda',
+]);
 
 function cuTag(tag: string): string {
   // cu118 → 11.8, cu121 → 12.1, cu130 → 13.0, cu92 → 9.2
@@ -88,7 +134,8 @@ export function cudaHints(manifests: Manifest[], requirements: Requirement[]): C
     const at = { path: r.source.path, line: r.source.line, column: r.source.column };
     if (r.ecosystem === 'conda' && CONDA_CUDA.has(r.normalizedName)) {
       const v = /(\d+)(?:\.(\d+))?/.exec(r.conda?.version ?? r.specifier);
-      if (v) hints.push({ version: v[2] !== undefined ? `${v[1]}.${v[2]}` : v[1], what: `${r.name} ${r.conda?.version ?? r.specifier}`, at });
+      if (v)
+        hints.push({ version: v[2] !== undefined ? `${v[1]}.${v[2]}` : v[1], what: `${r.name} ${r.conda?.version ?? r.specifier}`, at });
     }
     // A local version label: "==2.1.0+cu118", or in a wheel URL, where '+' is often written %2B.
     const local = /\+cu(\d{2,3})\b/.exec(r.specifier) ?? /(?:\+|%2B)cu(\d{2,3})\b/i.exec(r.url ?? '');
@@ -122,22 +169,40 @@ export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k
   const dflt = setVersion(k.cuda.default);
   const hints = cudaHints(manifests, requirements);
   const exact = hints.filter((h) => h.version.includes('.'));
-  const requestedHint = config.cuda ? { version: config.cuda, what: `cuda.version = "${config.cuda}" in seam.toml` } : exact[0] ?? hints[0];
+  const requestedHint = config.cuda
+    ? { version: config.cuda, what: `cuda.version = "${config.cuda}" in seam.toml` }
+    : (exact[0] ?? hints[0]);
   const majors = new Set(hints.map((h) => h.version.split('.')[0]));
   const minors = new Set(exact.map((h) => h.version));
   if (!config.cuda && (majors.size > 1 || minors.size > 1)) {
     const h = hints[1] ?? hints[0];
-    problems.push({ path: h.at.path, line: h.at.line, column: h.at.column, severity: 'warning', code: 'plan/cuda-mismatch', message: `the manifests ask for different CUDA versions (${hints.map((x) => `${x.version} from ${x.what}`).join('; ')}); Seam uses ${requestedHint.version} — set cuda in seam.toml to choose` });
+    problems.push({
+      path: h.at.path,
+      line: h.at.line,
+      column: h.at.column,
+      severity: 'warning',
+      code: 'plan/cuda-mismatch',
+      message: `the manifests ask for different CUDA versions (${hints.map((x) => `${x.version} from ${x.what}`).join('; ')}); Seam uses ${requestedHint.version} — set cuda in seam.toml to choose`,
+    });
   }
   const avail = `nixpkgs has ${available.join(', ')}`;
-  if (!requestedHint) return { requested: null, version: dflt, set: `cudaPackages_${dflt.replace('.', '_')}`, reason: `no CUDA version in the manifests; nixpkgs' default CUDA ${dflt}`, problems };
+  if (!requestedHint)
+    return {
+      requested: null,
+      version: dflt,
+      set: `cudaPackages_${dflt.replace('.', '_')}`,
+      reason: `no CUDA version in the manifests; nixpkgs' default CUDA ${dflt}`,
+      problems,
+    };
   const want = requestedHint.version;
   const sameMajor = available.filter((v) => v.split('.')[0] === want.split('.')[0]);
   let version: string;
   let reason: string;
   if (!want.includes('.')) {
-    version = sameMajor.includes(dflt) ? dflt : sameMajor.at(-1) ?? dflt;
-    reason = sameMajor.length ? `CUDA ${want} (${requestedHint.what}) → ${version}` : `CUDA ${want} (${requestedHint.what}) is not in nixpkgs (${avail}); Seam uses ${version}`;
+    version = sameMajor.includes(dflt) ? dflt : (sameMajor.at(-1) ?? dflt);
+    reason = sameMajor.length
+      ? `CUDA ${want} (${requestedHint.what}) → ${version}`
+      : `CUDA ${want} (${requestedHint.what}) is not in nixpkgs (${avail}); Seam uses ${version}`;
   } else if (available.includes(want)) {
     version = want;
     reason = `CUDA ${want} (${requestedHint.what})`;
@@ -149,7 +214,14 @@ export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k
     reason = `CUDA ${want} (${requestedHint.what}) moved to ${version}: ${avail}, and CUDA ${version.split('.')[0]} needs a newer NVIDIA driver than CUDA ${want.split('.')[0]} did`;
   }
   if (version !== want && want.includes('.') && 'at' in requestedHint) {
-    problems.push({ path: requestedHint.at.path, line: requestedHint.at.line, column: requestedHint.at.column, severity: 'info', code: 'plan/cuda-moved', message: reason });
+    problems.push({
+      path: requestedHint.at.path,
+      line: requestedHint.at.line,
+      column: requestedHint.at.column,
+      severity: 'info',
+      code: 'plan/cuda-moved',
+      message: reason,
+    });
   }
   return { requested: want, version, set: `cudaPackages_${version.replace('.', '_')}`, reason, problems };
 }

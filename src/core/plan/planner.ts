@@ -5,10 +5,10 @@
  */
 import type { Problem } from '../errors';
 import { defaultKnowledge, type Knowledge, type NixPackage } from '../knowledge/index';
+import type { ProjectModel } from '../manifests/index';
 import type { Requirement } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { specifierContains } from '../model/versions';
-import type { ProjectModel } from '../manifests/index';
 import { chooseCuda, chooseInterpreter } from './environment';
 import { DEFAULT_CONFIG, type Owner, type Plan, type PlanConfig, type PlannedPackage, type Reason, TARGETS, type Target } from './types';
 
@@ -16,7 +16,18 @@ import { DEFAULT_CONFIG, type Owner, type Plan, type PlanConfig, type PlannedPac
 const PACKAGING_TOOLS = new Set(['pip', 'setuptools', 'wheel', 'uv', 'pip-tools', 'virtualenv']);
 
 /** `*-gpu` distributions and the package they are the CUDA build of. */
-const GPU_VARIANTS: Record<string, string> = { 'faiss-gpu': 'faiss', 'tensorflow-gpu': 'tensorflow', 'onnxruntime-gpu': 'onnxruntime', 'jaxlib-cuda': 'jaxlib', 'cupy-cuda12x': 'cupy', 'cupy-cuda11x': 'cupy', 'faiss-cpu': 'faiss', 'opencv-python-headless': 'opencv-python', 'opencv-contrib-python': 'opencv-python', 'tensorflow-cpu': 'tensorflow' };
+const GPU_VARIANTS: Record<string, string> = {
+  'faiss-gpu': 'faiss',
+  'tensorflow-gpu': 'tensorflow',
+  'onnxruntime-gpu': 'onnxruntime',
+  'jaxlib-cuda': 'jaxlib',
+  'cupy-cuda12x': 'cupy',
+  'cupy-cuda11x': 'cupy',
+  'faiss-cpu': 'faiss',
+  'opencv-python-headless': 'opencv-python',
+  'opencv-contrib-python': 'opencv-python',
+  'tensorflow-cpu': 'tensorflow',
+};
 
 interface Wanted {
   key: string;
@@ -35,7 +46,8 @@ export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CO
   for (const r of requirements) {
     if (!r.normalizedName) continue;
     if (r.scope.kind === 'constraint') {
-      if (r.specifier) constraints.push({ name: r.normalizedName, specifier: r.specifier, source: { path: r.source.path, line: r.source.line } });
+      if (r.specifier)
+        constraints.push({ name: r.normalizedName, specifier: r.specifier, source: { path: r.source.path, line: r.source.line } });
       continue;
     }
     let key = r.normalizedName;
@@ -45,7 +57,14 @@ export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CO
       if (conda?.pypi) key = conda.pypi;
       else if (conda) key = `conda:${r.name.toLowerCase()}`;
       else if (!knowledge.python(key) && !knowledge.hasAttr(key)) {
-        problems.push(problemAt(r, 'warning', 'plan/unknown-conda', `conda package '${r.name}' is not in Seam's conda knowledge; it is treated as the PyPI package '${key}' (set owner in seam.toml if that is wrong)`));
+        problems.push(
+          problemAt(
+            r,
+            'warning',
+            'plan/unknown-conda',
+            `conda package '${r.name}' is not in Seam's conda knowledge; it is treated as the PyPI package '${key}' (set owner in seam.toml if that is wrong)`,
+          ),
+        );
       }
     }
     const gpuVariant = GPU_VARIANTS[key];
@@ -87,7 +106,11 @@ function base(w: Wanted, owner: Record<Target, Owner>, reason: Reason, extra: Pa
   const direct = reqs.find((r) => r.url);
   return {
     name: w.key.startsWith('conda:') ? w.key.slice(6) : w.key,
-    owner, reason, explanation: '', nixAttr: {}, nixVersion: null,
+    owner,
+    reason,
+    explanation: '',
+    nixAttr: {},
+    nixVersion: null,
     requested: [...new Set(reqs.map((r) => r.specifier).filter(Boolean))].join(','),
     status: 'unpinned',
     extras: [...new Set(reqs.flatMap((r) => r.extras))].sort(),
@@ -110,9 +133,14 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
   // Conda packages that are not Python packages.
   if (w.conda && !w.conda.pypi) {
     switch (w.conda.kind) {
-      case 'interpreter': return base(w, both('skip'), 'interpreter');
-      case 'conda-internal': case 'tool': case 'blas-selector': return base(w, both('skip'), 'conda-internal');
-      case 'cuda-selector': return base(w, both('skip'), 'cuda-selector');
+      case 'interpreter':
+        return base(w, both('skip'), 'interpreter');
+      case 'conda-internal':
+      case 'tool':
+      case 'blas-selector':
+        return base(w, both('skip'), 'conda-internal');
+      case 'cuda-selector':
+        return base(w, both('skip'), 'cuda-selector');
       case 'cuda': {
         const attr = w.conda.nixTopLevel ?? null;
         return base(w, { cpu: 'skip', cuda: attr ? 'system' : 'skip' }, 'cuda-toolkit', attr ? { nixAttr: { cuda: attr } } : {});
@@ -134,7 +162,10 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
   const fact = nixFact(w, k);
   if (direct && override !== 'nix') {
     const p = base(w, both('uv'), 'direct-reference');
-    if (fact && (fact.native || fact.cudaAware)) p.warnings.push(`${name} builds native code and nixpkgs has it (${fact.attr}); uv installs it from ${direct.url} because the manifest names that source — set owner = "nix" in seam.toml to take Nix's build`);
+    if (fact && (fact.native || fact.cudaAware))
+      p.warnings.push(
+        `${name} builds native code and nixpkgs has it (${fact.attr}); uv installs it from ${direct.url} because the manifest names that source — set owner = "nix" in seam.toml to take Nix's build`,
+      );
     return p;
   }
   const trap = k.trap(name);
@@ -148,7 +179,10 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
     p.nixVersion = fact.version;
     p.nixAttr = { cpu: fact.attr, cuda: fact.attr }; // The cuda shell's nixpkgs has cudaSupport: the same attribute is the CUDA build.
     if (fact.cudaAware) p.cudaAware = true;
-    if (fact.uncertain) p.warnings.push(`Seam's knowledge of nixpkgs' ${fact.attr} is uncertain (version or build not read from the pinned nixpkgs); \`seam index refresh\` reads the real one`);
+    if (fact.uncertain)
+      p.warnings.push(
+        `Seam's knowledge of nixpkgs' ${fact.attr} is uncertain (version or build not read from the pinned nixpkgs); \`seam index refresh\` reads the real one`,
+      );
     return p;
   }
   if (fact) {
@@ -167,7 +201,9 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
   const signal = k.nativeSignal(name);
   if (signal) {
     const p = base(w, both('uv'), 'native-not-in-nixpkgs');
-    p.warnings.push(`${name} builds native code (${signal}) and Seam knows no nixpkgs package for it: uv installs the wheel, which needs a C/C++ runtime (libstdc++, zlib) from the Nix shell${/cuda/i.test(signal) || /flash|deepspeed|xformers|apex|bitsandbytes|triton|vllm/.test(name) ? ' and the CUDA toolkit and torch it was built against' : ''}; if there is no wheel for this platform it compiles from source`);
+    p.warnings.push(
+      `${name} builds native code (${signal}) and Seam knows no nixpkgs package for it: uv installs the wheel, which needs a C/C++ runtime (libstdc++, zlib) from the Nix shell${/cuda/i.test(signal) || /flash|deepspeed|xformers|apex|bitsandbytes|triton|vllm/.test(name) ? ' and the CUDA toolkit and torch it was built against' : ''}; if there is no wheel for this platform it compiles from source`,
+    );
     return p;
   }
   const attr = k.hasAttr(name);
@@ -181,7 +217,12 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
 
 /** The knowledge entry for a wanted package (through its conda mapping where there is one). */
 function nixFact(w: Wanted, k: Knowledge): NixPackage | undefined {
-  return k.python(w.key) ?? (w.conda?.nixPython ? ({ attr: w.conda.nixPython, version: null, native: true, cudaAware: false, uncertain: true } as NixPackage) : undefined);
+  return (
+    k.python(w.key) ??
+    (w.conda?.nixPython
+      ? ({ attr: w.conda.nixPython, version: null, native: true, cudaAware: false, uncertain: true } as NixPackage)
+      : undefined)
+  );
 }
 
 /** Pure-Python packages that a Nix-owned package needs are Nix's too, so uv never sees two copies. */
@@ -193,7 +234,8 @@ function applyClosure(packages: PlannedPackage[], k: Knowledge): void {
     const owner = queue.shift()!;
     for (const dep of k.deps(owner.name)?.deps ?? []) {
       const p = byName.get(dep);
-      if (!p || p.reason === 'override' || p.reason === 'local-project' || p.reason === 'direct-reference' || p.reason === 'packaging-tool') continue;
+      if (!p || p.reason === 'override' || p.reason === 'local-project' || p.reason === 'direct-reference' || p.reason === 'packaging-tool')
+        continue;
       const fact = k.python(dep);
       if (!fact) continue; // Nix cannot own what nixpkgs lacks; the contract check reports it.
       for (const t of TARGETS) {
@@ -236,7 +278,11 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     return;
   }
   p.status = 'conflict';
-  const choices = [`accept Nix's ${p.nixVersion} (policy = "nix")`, `move ${p.name} to uv (owner = "uv")`, 'pin a nixpkgs that has a matching version'];
+  const choices = [
+    `accept Nix's ${p.nixVersion} (policy = "nix")`,
+    `move ${p.name} to uv (owner = "uv")`,
+    'pin a nixpkgs that has a matching version',
+  ];
   let applied: string;
   if (config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware') {
     for (const t of TARGETS) if (p.owner[t] === 'nix') p.owner[t] = 'uv';
@@ -245,12 +291,19 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
   } else if (config.policy === 'strict') {
     applied = 'none: policy = "strict" makes this an error';
   } else {
-    applied = config.policy === 'uv' ? `kept on Nix at ${p.nixVersion}: it builds native code, so uv cannot replace it (policy = "uv" applies to pure-Python packages)` : `accepted Nix's ${p.nixVersion} (policy = "nix")`;
+    applied =
+      config.policy === 'uv'
+        ? `kept on Nix at ${p.nixVersion}: it builds native code, so uv cannot replace it (policy = "uv" applies to pure-Python packages)`
+        : `accepted Nix's ${p.nixVersion} (policy = "nix")`;
   }
   p.conflict = { choices, applied };
   const src = p.sources[0];
   problems.push({
-    path: src?.path ?? '', line: src?.line ?? 1, column: src?.column ?? 1, severity: config.policy === 'strict' ? 'error' : 'warning', code: 'plan/version-conflict',
+    path: src?.path ?? '',
+    line: src?.line ?? 1,
+    column: src?.column ?? 1,
+    severity: config.policy === 'strict' ? 'error' : 'warning',
+    code: 'plan/version-conflict',
     message: `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
   });
 }
@@ -284,7 +337,7 @@ export function explain(p: PlannedPackage): string {
     'packaging-tool': 'packaging tool the Nix Python and uv already provide',
     'build-only': 'needed only to build the project; uv builds in isolation',
     'conda-internal': 'conda runtime plumbing; Nix provides its own',
-    'direct-reference': 'a direct URL, VCS or path reference, which is uv\'s job',
+    'direct-reference': "a direct URL, VCS or path reference, which is uv's job",
     'local-project': 'a local project, installed by uv (editable where asked)',
     override: 'owner set in seam.toml',
     'version-policy': `pin conflicts with nixpkgs and policy = "uv" moves pure-Python packages to uv`,
@@ -310,4 +363,3 @@ export function explain(p: PlannedPackage): string {
 function problemAt(r: Requirement, severity: Problem['severity'], code: string, message: string): Problem {
   return { path: r.source.path, line: r.source.line, column: r.source.column, severity, code, message };
 }
-

@@ -11,8 +11,19 @@ export interface PlanJson {
   cuda: { requested: string | null; version: string; set: string; reason: string };
   nixpkgs: { revision: string | null };
   packages: {
-    name: string; owner: Record<Target, string>; nixAttr: string | null; nixVersion: string | null; requested: string; status: string;
-    reason: string; explanation: string; warnings: string[]; neededBy?: string[]; url?: string; editable?: boolean; sources: { path: string; line: number }[];
+    name: string;
+    owner: Record<Target, string>;
+    nixAttr: string | null;
+    nixVersion: string | null;
+    requested: string;
+    status: string;
+    reason: string;
+    explanation: string;
+    warnings: string[];
+    neededBy?: string[];
+    url?: string;
+    editable?: boolean;
+    sources: { path: string; line: number }[];
   }[];
   problems: Problem[];
 }
@@ -26,9 +37,18 @@ export function toPlanJson(plan: Plan, rel: (p: string) => string = (p) => p): P
     cuda: plan.cuda,
     nixpkgs: plan.nixpkgs,
     packages: plan.packages.map((p) => ({
-      name: p.name, owner: p.owner, nixAttr: p.nixAttr.cuda ?? p.nixAttr.cpu ?? null, nixVersion: p.nixVersion, requested: p.requested,
-      status: p.status, reason: p.reason, explanation: p.explanation, warnings: p.warnings,
-      ...(p.neededBy ? { neededBy: p.neededBy } : {}), ...(p.url ? { url: p.url } : {}), ...(p.editable ? { editable: true } : {}),
+      name: p.name,
+      owner: p.owner,
+      nixAttr: p.nixAttr.cuda ?? p.nixAttr.cpu ?? null,
+      nixVersion: p.nixVersion,
+      requested: p.requested,
+      status: p.status,
+      reason: p.reason,
+      explanation: p.explanation,
+      warnings: p.warnings,
+      ...(p.neededBy ? { neededBy: p.neededBy } : {}),
+      ...(p.url ? { url: p.url } : {}),
+      ...(p.editable ? { editable: true } : {}),
       sources: p.sources.map((s) => ({ path: rel(s.path), line: s.line })),
     })),
     problems: plan.problems.map((p) => ({ ...p, path: rel(p.path) })),
@@ -46,12 +66,16 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
   const rows = shown.map((p) => [
     p.name,
     ...targets.map((t) => OWNER_LABEL[p.owner[t]]),
-    p.nixAttr.cuda ?? p.nixAttr.cpu ? `${p.nixAttr.cuda ?? p.nixAttr.cpu}${p.nixVersion ? ` ${p.nixVersion}` : ''}` : '',
+    (p.nixAttr.cuda ?? p.nixAttr.cpu) ? `${p.nixAttr.cuda ?? p.nixAttr.cpu}${p.nixVersion ? ` ${p.nixVersion}` : ''}` : '',
     p.requested || 'any',
     statusLabel(p),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out: string[] = [];
   out.push(style.bold(`Python ${plan.python.version} (${plan.python.attr}): ${plan.python.reason}`));
   out.push(style.bold(`CUDA ${plan.cuda.version} (${plan.cuda.set}) for the cuda target: ${plan.cuda.reason}`));
@@ -62,7 +86,15 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
     const text = line(r);
     out.push(p.status === 'conflict' ? style.yellow(text) : text);
   }
-  if (hidden) out.push(style.dim(`(${hidden} not installed by anyone: ${plan.packages.filter((p) => !shown.includes(p)).map((p) => p.name).join(', ')})`));
+  if (hidden)
+    out.push(
+      style.dim(
+        `(${hidden} not installed by anyone: ${plan.packages
+          .filter((p) => !shown.includes(p))
+          .map((p) => p.name)
+          .join(', ')})`,
+      ),
+    );
   out.push('', style.bold('Why'));
   for (const p of plan.packages) out.push(`  ${p.explanation}`);
   const warnings = plan.packages.flatMap((p) => p.warnings.map((w) => `${p.name}: ${w}`));
@@ -72,7 +104,8 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
   }
   if (plan.problems.length) {
     out.push('', style.bold('Problems'));
-    for (const p of plan.problems) out.push(`  ${rel(p.path)}:${p.line}:${p.column}  ${p.severity === 'error' ? style.red(p.severity) : p.severity}  ${p.message}`);
+    for (const p of plan.problems)
+      out.push(`  ${rel(p.path)}:${p.line}:${p.column}  ${p.severity === 'error' ? style.red(p.severity) : p.severity}  ${p.message}`);
   }
   const count = (o: string) => plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   out.push('', `${count('nix')} from Nix, ${count('system')} system, ${count('uv')} from uv, ${hidden} not installed`);
@@ -81,10 +114,15 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
 
 function statusLabel(p: PlannedPackage): string {
   switch (p.status) {
-    case 'satisfied': return 'ok';
-    case 'conflict': return `conflict: ${p.conflict?.applied ?? ''}`;
-    case 'resolved-by-uv': return 'uv resolves';
-    case 'unknown': return 'version unknown';
-    default: return '';
+    case 'satisfied':
+      return 'ok';
+    case 'conflict':
+      return `conflict: ${p.conflict?.applied ?? ''}`;
+    case 'resolved-by-uv':
+      return 'uv resolves';
+    case 'unknown':
+      return 'version unknown';
+    default:
+      return '';
   }
 }

@@ -9,9 +9,24 @@ export const TARGETS: readonly Target[] = ['cpu', 'cuda'];
 export type Owner = 'nix' | 'uv' | 'system' | 'skip';
 
 export type Reason =
-  | 'native' | 'cuda-aware' | 'closure' | 'pure-python' | 'not-in-nixpkgs' | 'native-not-in-nixpkgs' | 'name-trap'
-  | 'system-package' | 'cuda-toolkit' | 'cuda-selector' | 'interpreter' | 'packaging-tool' | 'build-only' | 'conda-internal'
-  | 'direct-reference' | 'local-project' | 'override' | 'version-policy';
+  | 'native'
+  | 'cuda-aware'
+  | 'closure'
+  | 'pure-python'
+  | 'not-in-nixpkgs'
+  | 'native-not-in-nixpkgs'
+  | 'name-trap'
+  | 'system-package'
+  | 'cuda-toolkit'
+  | 'cuda-selector'
+  | 'interpreter'
+  | 'packaging-tool'
+  | 'build-only'
+  | 'conda-internal'
+  | 'direct-reference'
+  | 'local-project'
+  | 'override'
+  | 'version-policy';
 
 /** How Nix's version meets the pins: uv-owned packages are resolved by uv instead. */
 export type VersionStatus = 'satisfied' | 'conflict' | 'unpinned' | 'unknown' | 'resolved-by-uv';

@@ -34,17 +34,19 @@ export function planViewModel(plan: Plan, writes: PlannedWrite[], folder: string
     summary: `${count('nix')} from Nix · ${count('system')} system · ${count('uv')} from uv`,
     python: `Python ${plan.python.version} (${plan.python.attr}): ${plan.python.reason}`,
     cuda: `CUDA ${plan.cuda.version} for the cuda target: ${plan.cuda.reason}`,
-    conflicts: plan.packages.filter((p) => p.status === 'conflict').map((p) => ({
-      name: p.name,
-      requested: p.requested,
-      nix: p.nixVersion ?? '?',
-      applied: p.conflict?.applied ?? '',
-      choices: [
-        { id: 'accept-nix' as const, label: `Accept Nix's ${p.nixVersion ?? 'version'}` },
-        { id: 'move-to-uv' as const, label: 'Move to uv' },
-        { id: 'keep-pin' as const, label: 'Keep the pin (pin another nixpkgs)' },
-      ],
-    })),
+    conflicts: plan.packages
+      .filter((p) => p.status === 'conflict')
+      .map((p) => ({
+        name: p.name,
+        requested: p.requested,
+        nix: p.nixVersion ?? '?',
+        applied: p.conflict?.applied ?? '',
+        choices: [
+          { id: 'accept-nix' as const, label: `Accept Nix's ${p.nixVersion ?? 'version'}` },
+          { id: 'move-to-uv' as const, label: 'Move to uv' },
+          { id: 'keep-pin' as const, label: 'Keep the pin (pin another nixpkgs)' },
+        ],
+      })),
     rows: shown.map((p) => ({
       name: p.name,
       owners: { cpu: OWNER[p.owner.cpu], cuda: OWNER[p.owner.cuda] },
@@ -69,16 +71,28 @@ export function renderPlanHtml(m: PlanViewModel, opts: { nonce: string; cspSourc
   const e = escapeHtml;
   const conflicts = m.conflicts.length
     ? `<section class="conflicts"><h2>${m.conflicts.length} version conflict${m.conflicts.length === 1 ? '' : 's'}</h2>${m.conflicts
-        .map((c) => `<div class="conflict"><div><b>${e(c.name)}</b>: the manifests ask for <code>${e(c.requested)}</code>, nixpkgs has <code>${e(c.nix)}</code>. Now: ${e(c.applied)}.</div><div class="choices">${c.choices
-          .map((ch) => `<button data-choice="${e(ch.id)}" data-package="${e(c.name)}"${m.trusted ? '' : ' disabled'}>${e(ch.label)}</button>`)
-          .join('')}</div></div>`)
+        .map(
+          (c) =>
+            `<div class="conflict"><div><b>${e(c.name)}</b>: the manifests ask for <code>${e(c.requested)}</code>, nixpkgs has <code>${e(c.nix)}</code>. Now: ${e(c.applied)}.</div><div class="choices">${c.choices
+              .map(
+                (ch) =>
+                  `<button data-choice="${e(ch.id)}" data-package="${e(c.name)}"${m.trusted ? '' : ' disabled'}>${e(ch.label)}</button>`,
+              )
+              .join('')}</div></div>`,
+        )
         .join('')}</section>`
     : '';
   const rows = m.rows
-    .map((r) => `<tr${r.warn ? ' class="warn"' : ''}><td>${e(r.name)}</td><td class="o-${e(r.owners.cpu)}">${e(r.owners.cpu)}</td><td class="o-${e(r.owners.cuda)}">${e(r.owners.cuda)}</td><td>${e(r.version)}</td><td>${e(r.requested)}</td><td>${e(r.reason)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr${r.warn ? ' class="warn"' : ''}><td>${e(r.name)}</td><td class="o-${e(r.owners.cpu)}">${e(r.owners.cpu)}</td><td class="o-${e(r.owners.cuda)}">${e(r.owners.cuda)}</td><td>${e(r.version)}</td><td>${e(r.requested)}</td><td>${e(r.reason)}</td></tr>`,
+    )
     .join('');
   const files = m.files
-    .map((f) => `<details${f.action === 'blocked' ? ' open' : ''}><summary><span class="act act-${e(f.action)}">${e(f.action)}</span> ${e(f.path)}${f.note ? ` <span class="note">${e(f.note)}</span>` : ''}</summary>${f.diff ? `<pre>${e(f.diff)}</pre>` : ''}</details>`)
+    .map(
+      (f) =>
+        `<details${f.action === 'blocked' ? ' open' : ''}><summary><span class="act act-${e(f.action)}">${e(f.action)}</span> ${e(f.path)}${f.note ? ` <span class="note">${e(f.note)}</span>` : ''}</summary>${f.diff ? `<pre>${e(f.diff)}</pre>` : ''}</details>`,
+    )
     .join('');
   const convert = !m.trusted
     ? '<p class="note">This workspace is not trusted: Seam shows the plan but writes nothing. Trust the workspace to convert.</p>'

@@ -49,22 +49,36 @@ export function next(state: StatusState, event: StatusEvent): StatusState {
       if (!event.trusted) return { kind: 'untrusted', folder: event.folder };
       if (!event.converted) return { kind: 'unconverted', folder: event.folder, manifests: event.manifests };
       const same = state.kind === 'ready' && state.folder === event.folder && state.target === event.target;
-      return same ? state : { kind: 'ready', folder: event.folder, target: event.target, phase: 'resolving', details: state.kind === 'ready' ? state.details : {} };
+      return same
+        ? state
+        : {
+            kind: 'ready',
+            folder: event.folder,
+            target: event.target,
+            phase: 'resolving',
+            details: state.kind === 'ready' ? state.details : {},
+          };
     }
     case 'target':
-      return state.kind === 'ready' && state.target !== event.target ? { ...state, target: event.target, phase: 'resolving', details: { ...state.details, problem: undefined, short: undefined } } : state;
+      return state.kind === 'ready' && state.target !== event.target
+        ? { ...state, target: event.target, phase: 'resolving', details: { ...state.details, problem: undefined, short: undefined } }
+        : state;
     case 'resolving':
       return state.kind === 'ready' ? { ...state, phase: state.phase === 'ready' ? 'stale' : 'resolving' } : state;
     case 'resolved':
       return state.kind === 'ready' ? { ...state, phase: 'ready', details: event.details } : state;
     case 'unresolved':
-      return state.kind === 'ready' ? { ...state, phase: 'failed', details: { ...state.details, problem: event.problem, short: event.short } } : state;
+      return state.kind === 'ready'
+        ? { ...state, phase: 'failed', details: { ...state.details, problem: event.problem, short: event.short } }
+        : state;
     case 'stale':
       return state.kind === 'ready' && state.phase === 'ready' ? { ...state, phase: 'stale' } : state;
     case 'disabled':
       return state.kind === 'ready' ? { ...state, phase: 'off' } : state;
     case 'busy':
-      return state.kind === 'hidden' ? state : { kind: 'busy', folder, what: event.what, previous: state.kind === 'busy' ? state.previous : state };
+      return state.kind === 'hidden'
+        ? state
+        : { kind: 'busy', folder, what: event.what, previous: state.kind === 'busy' ? state.previous : state };
     case 'done':
       if (state.kind !== 'busy') return state;
       return event.converted ? { kind: 'ready', folder, target: event.target, phase: 'resolving', details: {} } : state.previous;
@@ -72,7 +86,9 @@ export function next(state: StatusState, event: StatusEvent): StatusState {
       return state.kind === 'hidden' ? state : { kind: 'failed', folder, message: event.message };
     case 'trusted':
       if (state.kind !== 'untrusted') return state;
-      return event.converted ? { kind: 'ready', folder, target: event.target, phase: 'resolving', details: {} } : { kind: 'unconverted', folder, manifests: 1 };
+      return event.converted
+        ? { kind: 'ready', folder, target: event.target, phase: 'resolving', details: {} }
+        : { kind: 'unconverted', folder, manifests: 1 };
   }
 }
 
@@ -103,12 +119,25 @@ export function present(state: StatusState): StatusView {
     case 'hidden':
       return { visible: false, text: '', tooltip: '' };
     case 'untrusted':
-      return { visible: true, text: '$(shield) Seam', tooltip: `Seam reads ${state.folder} but runs and writes nothing until you trust this workspace`, command: 'workbench.trust.manage' };
+      return {
+        visible: true,
+        text: '$(shield) Seam',
+        tooltip: `Seam reads ${state.folder} but runs and writes nothing until you trust this workspace`,
+        command: 'workbench.trust.manage',
+      };
     case 'unconverted':
-      return { visible: true, text: '$(circle-slash) Seam: not set up', tooltip: `Make ${state.folder} a reproducible Nix + uv environment (cpu and cuda)`, command: 'seam.convert' };
+      return {
+        visible: true,
+        text: '$(circle-slash) Seam: not set up',
+        tooltip: `Make ${state.folder} a reproducible Nix + uv environment (cpu and cuda)`,
+        command: 'seam.convert',
+      };
     case 'ready': {
-      const phase = { resolving: 'resolving…', ready: 'ready', stale: 'updating…', failed: state.details.short ?? 'failed', off: 'off' }[state.phase];
-      const icon = state.phase === 'failed' || state.details.short ? '$(warning)' : state.phase === 'resolving' ? '$(sync~spin)' : ICON[state.target];
+      const phase = { resolving: 'resolving…', ready: 'ready', stale: 'updating…', failed: state.details.short ?? 'failed', off: 'off' }[
+        state.phase
+      ];
+      const icon =
+        state.phase === 'failed' || state.details.short ? '$(warning)' : state.phase === 'resolving' ? '$(sync~spin)' : ICON[state.target];
       const text = `${icon} ${state.target} · ${state.phase === 'ready' && state.details.short ? state.details.short : phase}`;
       return { visible: true, text, tooltip: tooltipLines(state).join('\n'), command: 'seam.selectTarget' };
     }
