@@ -33,9 +33,12 @@ async function benchResolve(
   f: (n: number) => string,
 ): Promise<{ rows: string[][]; verdicts: string[] }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { resolveEnv, cachedEnv, applyTo } = require(
+  const { resolveEnv, cachedEnv } = require(
     path.join(ROOT, 'src', 'core', 'env', 'resolve.ts'),
   ) as typeof import('../src/core/env/resolve');
+  const { applyEnvironment, terminalEnvironment } = require(
+    path.join(ROOT, 'src', 'core', 'env', 'terminal.ts'),
+  ) as typeof import('../src/core/env/terminal');
   const env = {
     ...process.env,
     NIX_CONFIG: [
@@ -63,7 +66,7 @@ async function benchResolve(
   for (let i = 0; i < 200; i++) {
     const t = performance.now();
     const e = cachedEnv({ root, target: i % 2 ? 'cuda' : 'cpu', nix: 'nix', cacheDir, env });
-    applyTo(process.env, e!);
+    applyEnvironment(process.env, terminalEnvironment(e!, null));
     warm.push(performance.now() - t);
   }
   const c = stats(cold);
@@ -111,8 +114,7 @@ export async function benchExtension(
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-bench-ext-'));
     fs.cpSync(path.join(ROOT, 'examples', 'ml-project'), ws, { recursive: true });
     const t = performance.now();
-    const { files, userPyproject } = core.projectManifests(ws);
-    const conv = core.convertProject({ root: ws, model: core.readProject(files), userPyproject, seamVersion: 'bench' });
+    const conv = core.openProject(ws).conversion({ seamVersion: 'bench' });
     core.applyWrites(ws, core.planWrites(ws, conv.files, false));
     if (i >= 2) convertSamples.push(performance.now() - t);
     fs.rmSync(ws, { recursive: true, force: true });

@@ -1,16 +1,17 @@
 /** `seam doctor`, `seam env` and `seam shell`: the machine, and a target's environment outside VS Code. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as nodePath from 'node:path';
+import { hostDriverFolder, seamCacheDir } from '../core/env/driver';
 import { detectMachine, recommendTarget } from '../core/env/gpu';
-import { probeSetup } from '../core/env/probe';
+import { ldconfigOutput, probeSetup } from '../core/env/probe';
+import { runInteractive } from '../core/env/process';
 import { ResolveError, resolveEnv } from '../core/env/resolve';
 import { evaluateSetup } from '../core/env/setup';
+import { shellExports, terminalEnvironment } from '../core/env/terminal';
 import type { Target } from '../core/plan/types';
-import { loadProject, projectCuda } from '../core/project';
+import { openProject } from '../core/project';
 import { parseFlags, rootFrom } from './args';
-import type { ProjectIo } from './project';
+import { nixOf, type ProjectIo } from './project';
 
 interface Args {
   json: boolean;
@@ -26,15 +27,11 @@ function parse(command: string, args: string[], io: ProjectIo, needTarget: boole
   return { json: flags.json, target: flags.target ?? (needTarget ? 'cpu' : undefined), root };
 }
 
-const nixOf = (io: ProjectIo) => io.env.SEAM_NIX ?? 'nix';
-const cacheDir = (io: ProjectIo) => nodePath.join(io.env.XDG_CACHE_HOME ?? nodePath.join(io.env.HOME ?? os.homedir(), '.cache'), 'seam');
-
 export async function doctor(args: string[], io: ProjectIo): Promise<number> {
   const parsed = parse('doctor', args, io, false);
   if (typeof parsed === 'number') return parsed;
   const probes = await probeSetup(nixOf(io), undefined, undefined, io.env as NodeJS.ProcessEnv);
-  const project = loadProject(parsed.root, io.env);
-  const { cuda: flakeCuda } = projectCuda(project);
+  const flakeCuda = openProject(parsed.root, { env: io.env }).plan.cuda.version;
   const checks = evaluateSetup(probes, flakeCuda);
   const machine = detectMachine({
     platform: probes.platform,
@@ -64,27 +61,24 @@ export async function doctor(args: string[], io: ProjectIo): Promise<number> {
   return checks.some((c) => c.status === 'missing' && (c.id === 'nix' || c.id === 'flakes')) ? 1 : 0;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
+/** `seam env`: the target's terminal environment as shell code (eval "$(seam env)") or JSON; from the cache when nothing changed. */
 export async function env(args: string[], io: ProjectIo): Promise<number> {
   const parsed = parse('env', args, io, true);
   if (typeof parsed === 'number') return parsed;
+  const cacheDir = seamCacheDir(io.env);
   try {
     const { env: resolved, fromCache } = await resolveEnv({
       root: parsed.root,
       target: parsed.target!,
       nix: nixOf(io),
-      cacheDir: cacheDir(io),
+      cacheDir,
       env: io.env as NodeJS.ProcessEnv,
       log: (l) => io.err(`${l}\n`),
     });
-    if (parsed.json) io.out(`${JSON.stringify({ ...resolved, fromCache }, null, 2)}\n`);
-    else {
-      for (const k of resolved.unset) io.out(`unset ${k}\n`);
-      for (const [k, v] of Object.entries(resolved.variables).sort(([a], [b]) => a.localeCompare(b)))
-        io.out(`export ${k}=${shellQuote(v)}\n`);
-      if (resolved.path.length) io.out(`export PATH=${shellQuote(resolved.path.join(':'))}:"$PATH"\n`);
-    }
+    const driver = parsed.target === 'cuda' ? await hostDriverFolder(cacheDir, () => ldconfigOutput()) : null;
+    const terminal = terminalEnvironment(resolved, driver);
+    if (parsed.json) io.out(`${JSON.stringify({ ...terminal, key: resolved.key, system: resolved.system, fromCache }, null, 2)}\n`);
+    else io.out(shellExports(terminal));
     return 0;
   } catch (e) {
     if (e instanceof ResolveError) {
@@ -95,22 +89,22 @@ export async function env(args: string[], io: ProjectIo): Promise<number> {
   }
 }
 
-/** A shell inside the target's environment: `nix develop`, which also runs the shellHook that sets up .venv. */
-export function shell(args: string[], io: ProjectIo): number {
+/** A shell inside the target's environment: `nix develop`, which also runs the shellHook that sets up .venv and the driver. */
+export async function shell(args: string[], io: ProjectIo): Promise<number> {
   const parsed = parse('shell', args, io, true);
   if (typeof parsed === 'number') return parsed;
   if (!fs.existsSync(nodePath.join(parsed.root, 'flake.nix'))) {
     io.err(`seam shell: no flake.nix in ${parsed.root}; run \`seam convert\` first\n`);
     return 1;
   }
-  const r = spawnSync(nixOf(io), ['develop', `${parsed.root}#${parsed.target}`], {
-    cwd: parsed.root,
-    stdio: 'inherit',
-    env: io.env as NodeJS.ProcessEnv,
-  });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
+  try {
+    return await runInteractive(nixOf(io), ['develop', `${parsed.root}#${parsed.target}`], {
+      cwd: parsed.root,
+      env: io.env as NodeJS.ProcessEnv,
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     io.err('seam shell: nix is not installed (https://nixos.org/download)\n');
     return 1;
   }
-  return r.status ?? 1;
 }

@@ -1,23 +1,18 @@
 /** The `seam` command line. Exit codes: 0 all read, 1 a file has errors, 2 bad usage. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import type { SeamConfig } from '../core/config/seamToml';
-import type { Problem } from '../core/errors';
-import type { Knowledge } from '../core/knowledge/index';
-import { findManifests, type ProjectModel, readProject } from '../core/manifests/index';
+import { discoverManifests, type ProjectModel } from '../core/manifests/index';
+import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/manifests/report';
 import { emptyManifest } from '../core/model/manifest';
 import { normalizeName } from '../core/model/names';
 import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS } from '../core/plan/types';
-import { loadSettings } from '../core/project';
-import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/report';
+import { openProject, type ProjectSnapshot } from '../core/project';
+import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
 import { check, convert, index } from './project';
-
-declare const SEAM_VERSION: string | undefined;
-const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
 
 const USAGE = `Usage: seam <command> [options]
 
@@ -102,10 +97,14 @@ function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean
   return parseFlags(command, args, io, { json: true, target: allowTarget, help: USAGE });
 }
 
-/** Reads the manifests under PATHs (default: the current folder); a number is an exit code. */
-function readPaths(command: string, paths: string[], io: Io): ProjectModel | number {
-  const files: string[] = [];
-  for (const p of paths.length ? paths : ['.']) {
+/**
+ * The snapshot a reading command works on: the current folder, the one folder given, or the files
+ * and folders given (their manifests, with the settings of the one folder given or of the current
+ * folder). A number is an exit code.
+ */
+function snapshotFor(command: string, paths: string[], io: Io): ProjectSnapshot | number {
+  const given: { abs: string; dir: boolean }[] = [];
+  for (const p of paths) {
     const abs = nodePath.resolve(io.cwd, p);
     let stat: fs.Stats;
     try {
@@ -114,18 +113,13 @@ function readPaths(command: string, paths: string[], io: Io): ProjectModel | num
       io.err(`seam ${command}: ${p}: no such file or folder\n`);
       return 2;
     }
-    if (stat.isDirectory()) files.push(...findManifests(abs));
-    else files.push(abs);
+    given.push({ abs, dir: stat.isDirectory() });
   }
-  return readProject([...new Set(files)], { env: io.env });
-}
-
-/** seam.toml and .seam/index.json of the project folder (the one PATH given, or the current folder). */
-function settingsFor(paths: string[], io: Io): { config: SeamConfig; knowledge: Knowledge; problems: Problem[] } {
-  const dir = nodePath.resolve(io.cwd, paths.length === 1 ? paths[0] : '.');
-  const root = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? dir : nodePath.dirname(dir);
-  const { config, knowledge, problems } = loadSettings(root); // the manifests themselves were read by readPaths
-  return { config, knowledge, problems };
+  if (!given.length) return openProject(io.cwd, { env: io.env });
+  if (given.length === 1 && given[0].dir) return openProject(given[0].abs, { env: io.env });
+  const manifests = given.flatMap((g) => (g.dir ? discoverManifests(g.abs).manifests : [g.abs]));
+  const root = given.length === 1 ? nodePath.dirname(given[0].abs) : io.cwd;
+  return openProject(root, { env: io.env, manifests });
 }
 
 function relativeTo(io: Io): (p: string) => string {
@@ -140,28 +134,29 @@ const hasErrors = (model: ProjectModel) => model.manifests.some((m) => m.problem
 function inspect(args: string[], io: Io): number {
   const parsed = parseArgs('inspect', args, io, false);
   if (typeof parsed === 'number') return parsed;
-  const model = readPaths('inspect', parsed.positional, io);
-  if (typeof model === 'number') return model;
+  const project = snapshotFor('inspect', parsed.positional, io);
+  if (typeof project === 'number') return project;
   const rel = relativeTo(io);
-  if (parsed.json) io.out(`${JSON.stringify(toInspectJson(model, rel), null, 2)}\n`);
-  else io.out(formatSummary(model, rel, io.color ? ansi : plainStyle));
-  return hasErrors(model) ? 1 : 0;
+  if (parsed.json) io.out(`${JSON.stringify(toInspectJson(project.model, rel), null, 2)}\n`);
+  else io.out(formatSummary(project.model, rel, io.color ? ansi : plainStyle));
+  return hasErrors(project.model) ? 1 : 0;
 }
 
 function plan(args: string[], io: Io): number {
   const parsed = parseArgs('plan', args, io, true);
   if (typeof parsed === 'number') return parsed;
-  const model = readPaths('plan', parsed.positional, io);
-  if (typeof model === 'number') return model;
-  const settings = settingsFor(parsed.positional, io);
-  const planned = planProject(model, settings.config, settings.knowledge);
-  // What the readers found comes first, then what planning found.
-  const result = { ...planned, problems: [...settings.problems, ...model.manifests.flatMap((m) => m.problems), ...planned.problems] };
+  const project = snapshotFor('plan', parsed.positional, io);
+  if (typeof project === 'number') return project;
   const rel = relativeTo(io);
-  if (parsed.json) io.out(`${JSON.stringify(toPlanJson(result, rel), null, 2)}\n`);
-  else if (!model.manifests.length) io.out(formatSummary(model, rel));
-  else io.out(formatPlan(result, rel, io.color ? ansi : plainStyle, parsed.target));
-  return result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+  const findings = project.findings;
+  if (parsed.json) io.out(`${JSON.stringify(toPlanJson({ ...project.plan, problems: findings }, rel), null, 2)}\n`);
+  else if (!project.model.manifests.length) io.out(formatSummary(project.model, rel));
+  else {
+    // Native packages nixpkgs lacks are listed under Warnings already.
+    const problems = findings.filter((f) => f.code !== 'seam/native-not-in-nixpkgs');
+    io.out(formatPlan({ ...project.plan, problems }, rel, io.color ? ansi : plainStyle, parsed.target));
+  }
+  return findings.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
 function explainCommand(args: string[], io: Io): number {
@@ -172,11 +167,10 @@ function explainCommand(args: string[], io: Io): number {
     io.err('seam explain: name a package, e.g. seam explain torch\n');
     return 2;
   }
-  const model = readPaths('explain', paths, io);
-  if (typeof model === 'number') return model;
+  const project = snapshotFor('explain', paths, io);
+  if (typeof project === 'number') return project;
   const name = normalizeName(pkg);
-  const settings = settingsFor(paths, io);
-  let found = planProject(model, settings.config, settings.knowledge).packages.find(
+  let found = project.plan.packages.find(
     (p) => p.name === name || p.name === pkg.toLowerCase() || p.requestedAs?.some((n) => normalizeName(n) === name),
   );
   let note = '';
@@ -197,7 +191,7 @@ function explainCommand(args: string[], io: Io): number {
       ecosystem: 'pypi',
       scope: { kind: 'main' },
     });
-    found = planProject({ manifests: [m], overlaps: [] }, settings.config, settings.knowledge).packages.find((p) => p.name === name);
+    found = planProject({ manifests: [m], overlaps: [] }, project.config, project.knowledge).packages.find((p) => p.name === name);
     note = `${pkg} is in none of the manifests; if it were added:\n`;
   }
   if (!found) {

@@ -1,13 +1,13 @@
 /** `seam convert`, `seam check` and `seam index refresh`: the commands that work on one project folder. */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { type Problem, SeamError } from '../core/errors';
-import { convertProject } from '../core/generate/convert';
+import { nixSyntaxError } from '../core/env/nix';
+import { runProcess } from '../core/env/process';
+import { errorMessage, type Problem, SeamError } from '../core/errors';
 import { applyWrites, diffWrite, planWrites } from '../core/generate/write';
 import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
 import { TARGETS } from '../core/plan/types';
-import { checkProject, INDEX_PATH, loadProject } from '../core/project';
+import { INDEX_PATH, openProject } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 
 export interface ProjectIo {
@@ -18,21 +18,13 @@ export interface ProjectIo {
   version: string;
 }
 
+/** The nix Seam runs: SEAM_NIX, else `nix` on PATH. */
+export const nixOf = (io: Pick<ProjectIo, 'env'>) => io.env.SEAM_NIX ?? 'nix';
+
 const where = (root: string, p: Problem) =>
   `${nodePath.relative(root, p.path) || p.path}:${p.line}:${p.column}: ${p.severity}: ${p.message}`;
 
-/** Checks a staged flake.nix with the real Nix parser when nix-instantiate is installed. */
-function nixParse(stagedPath: string): void {
-  try {
-    execFileSync('nix-instantiate', ['--parse', stagedPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === 'ENOENT') return; // No Nix here: the generator's own tests parse every shape it writes.
-    throw new Error(`flake.nix does not parse: ${err.stderr?.toString().trim() ?? err.message}`);
-  }
-}
-
-export function convert(args: string[], io: ProjectIo): number {
+export async function convert(args: string[], io: ProjectIo): Promise<number> {
   const flags = parseFlags('convert', args, io, {
     switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' },
   });
@@ -40,37 +32,26 @@ export function convert(args: string[], io: ProjectIo): number {
   const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
   const root = rootFrom('convert', flags.positional, io);
   if (typeof root === 'number') return root;
-  const project = loadProject(root, io.env);
-  for (const p of project.problems) io.err(`${where(root, p)}\n`);
+  const project = openProject(root, { env: io.env });
+  const readProblems = [...project.settings.problems, ...project.model.manifests.flatMap((m) => m.problems)];
+  for (const p of readProblems) io.err(`${where(root, p)}\n`);
   if (!project.model.manifests.length) {
     io.err(
       `seam convert: no Python manifests in ${root} (environment.yml, requirements*.txt, pyproject.toml, Pipfile, setup.cfg, setup.py)\n`,
     );
     return 1;
   }
-  if (project.problems.some((p) => p.severity === 'error')) {
+  if (readProblems.some((p) => p.severity === 'error')) {
     io.err('seam convert: nothing written; fix the errors above first\n');
     return 1;
   }
-  let pyprojectText: string | undefined;
-  if (updatePyproject) {
-    if (!project.userPyproject) {
-      io.err('seam convert: --update-pyproject edits your own pyproject.toml, and this project has none (Seam writes its own)\n');
-      return 2;
-    }
-    pyprojectText = fs.readFileSync(nodePath.join(root, 'pyproject.toml'), 'utf8');
+  if (updatePyproject && !project.userPyproject) {
+    io.err('seam convert: --update-pyproject edits your own pyproject.toml, and this project has none (Seam writes its own)\n');
+    return 2;
   }
-  let conversion: ReturnType<typeof convertProject>;
+  let conversion: ReturnType<typeof project.conversion>;
   try {
-    conversion = convertProject({
-      root,
-      model: project.model,
-      config: project.config,
-      userPyproject: project.userPyproject,
-      knowledge: project.knowledge,
-      seamVersion: io.version,
-      updatePyproject: pyprojectText,
-    });
+    conversion = project.conversion({ updatePyproject, seamVersion: io.version });
   } catch (e) {
     if (!(e instanceof SeamError)) throw e;
     io.err(`pyproject.toml:${e.line ?? 1}: error: ${e.message}\nseam convert: nothing written\n`);
@@ -97,10 +78,16 @@ export function convert(args: string[], io: ProjectIo): number {
     io.out(`seam convert --dry-run: would write (nothing written)\n${lines.join('\n')}\n`);
     return 0;
   }
+  const flake = writes.find((w) => w.path === 'flake.nix' && (w.action === 'create' || w.action === 'replace'));
+  const syntax = flake ? await nixSyntaxError(flake.after, { nix: nixOf(io) }) : null;
+  if (syntax) {
+    io.err(`seam convert: nothing written: flake.nix does not parse: ${syntax}\n`);
+    return 1;
+  }
   try {
-    applyWrites(root, writes, { check: (path, staged) => (path === 'flake.nix' ? nixParse(staged) : undefined) });
+    applyWrites(root, writes);
   } catch (e) {
-    io.err(`seam convert: nothing written: ${(e as Error).message}\n`);
+    io.err(`seam convert: nothing written: ${errorMessage(e)}\n`);
     return 1;
   }
   const count = (o: string) => conversion.plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
@@ -127,7 +114,7 @@ export function check(args: string[], io: ProjectIo): number {
   const json = flags.json;
   const root = rootFrom('check', flags.positional, io);
   if (typeof root === 'number') return root;
-  const checked = checkProject(root, io.env);
+  const checked = openProject(root, { env: io.env }).check();
   if (checked.kind === 'no-flake') {
     io.err(`seam check: ${checked.message} in ${root}; run \`seam convert\` first\n`);
     return 1;
@@ -159,7 +146,7 @@ export function check(args: string[], io: ProjectIo): number {
   return result.violations.length ? 1 : 0;
 }
 
-export function index(args: string[], io: ProjectIo): number {
+export async function index(args: string[], io: ProjectIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'refresh') {
     io.err('seam index: the subcommand is refresh: seam index refresh [DIR] [--nixpkgs REF]\n');
@@ -170,8 +157,7 @@ export function index(args: string[], io: ProjectIo): number {
   let ref = flags.values['--nixpkgs'];
   const root = rootFrom('index refresh', flags.positional, io);
   if (typeof root === 'number') return root;
-  const project = loadProject(root, io.env);
-  ref ??= project.config.nixpkgs;
+  ref ??= openProject(root, { env: io.env }).config.nixpkgs;
   if (!ref) {
     io.err('seam index refresh: name a nixpkgs with --nixpkgs (a flake reference or a path)\n');
     return 2;
@@ -179,19 +165,23 @@ export function index(args: string[], io: ProjectIo): number {
   if (/^(\.{1,2}\/|\/)/.test(ref)) ref = nodePath.resolve(io.cwd, ref);
   let json: string;
   try {
-    json = execFileSync('nix', ['eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], {
+    const r = await runProcess(nixOf(io), ['eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], {
       cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: 30 * 60_000,
+      env: io.env as NodeJS.ProcessEnv,
+      timeoutMs: 30 * 60_000,
+      onStderr: (l) => io.err(`nix: ${l}\n`),
     });
+    if (r.code !== 0) {
+      const why = r.stderr.split('\n').find((l) => /^error:/.test(l.trim()))?.trim() ?? `nix exited with ${r.code}`;
+      io.err(`seam index refresh: nix eval of ${ref} failed: ${why}\n`);
+      return 1;
+    }
+    json = r.stdout;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
     io.err(
-      err.code === 'ENOENT'
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'seam index refresh: nix is not installed\n'
-        : `seam index refresh: nix eval of ${ref} failed:\n${(err.stderr ?? err.message).trim()}\n`,
+        : `seam index refresh: ${errorMessage(e)}\n`,
     );
     return 1;
   }

@@ -26,4 +26,11 @@ export interface Problem {
   message: string;
   /** A stable identifier such as `pip/invalid-operator`, for tools and quick fixes. */
   code: string;
+  /** The package the problem is about (a version conflict), for the fixes that set its owner. */
+  package?: string;
+}
+
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

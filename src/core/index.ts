@@ -9,10 +9,11 @@ export { checkContract } from './check/contract';
 export { nixOnly, parseUvLock } from './check/uvlock';
 export { DEFAULT_SEAM_CONFIG, readSeamToml, type SeamConfig, writeSeamToml } from './config/seamToml';
 export { type Problem, SeamError, type Severity } from './errors';
-export { type Conversion, convertProject, projectManifests } from './generate/convert';
+export { type Conversion, convertProject } from './generate/convert';
 export { applyWrites, diffWrite, ownership, planWrites } from './generate/write';
 export { condaVersionToPep440, parseCondaSpec } from './manifests/conda';
-export { findManifests, kindOf, type Overlap, type ProjectModel, readManifest, readProject } from './manifests/index';
+export { discoverManifests, findManifests, kindOf, type Overlap, type ProjectModel, readManifest, readProject } from './manifests/index';
+export { MANIFEST_PATTERNS, matchManifest } from './manifests/patterns';
 export { poetryToPep440 } from './manifests/poetry';
 export type { Manifest, ManifestKind, PackageIndex, Requirement, Scope, SourceLocation } from './model/manifest';
 export { linuxEnvironment, type MarkerContext, type MarkerEnvironment } from './model/markers';
@@ -20,6 +21,7 @@ export { isValidName, normalizeName } from './model/names';
 export { compareVersions, isValidVersion, parseSpecifier, specifierContains } from './model/versions';
 export { explain as explainPackage, planProject } from './plan/planner';
 export type { Owner, Plan, PlanConfig, PlannedPackage, Target } from './plan/types';
+export { type Finding, type OpenOptions, openProject, ProjectSnapshot } from './project';
 
 /** Parses one PEP 508 requirement. Throws SeamError (message + 1-based column) when invalid. */
 export function parseRequirement(text: string): {

@@ -1,13 +1,12 @@
 /** "Check environment contract": uv.lock and .venv against the flake (the same check as `seam check`). */
 import * as vscode from 'vscode';
-import { checkProject } from '../core/project';
 import type { SeamWorkspace } from './workspace';
 
 export async function checkContractCommand(ws: SeamWorkspace, log: vscode.LogOutputChannel): Promise<void> {
   const state = await ws.pick('Check environment contract');
   if (!state) return;
   // Reads files only: allowed in an untrusted workspace too.
-  const outcome = checkProject(state.project.root, process.env);
+  const outcome = state.project.check();
   if (outcome.kind === 'no-flake') {
     const choice = await vscode.window.showInformationMessage(
       `Seam: ${outcome.message} in ${state.folder.name}; convert first.`,

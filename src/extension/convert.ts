@@ -1,15 +1,12 @@
 /** "Convert to reproducible env": compute, preview-able, then write all-or-nothing with progress and cancel. */
-import { execFileSync } from 'node:child_process';
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { type Conversion, convertProject } from '../core/generate/convert';
+import { nixSyntaxError } from '../core/env/nix';
+import type { Conversion } from '../core/generate/convert';
 import { applyWrites, type PlannedWrite, planWrites } from '../core/generate/write';
 import { TARGETS } from '../core/plan/types';
 import { settings } from './config';
 import { type FolderState, requireTrust, type SeamWorkspace } from './workspace';
-
-declare const SEAM_VERSION: string | undefined;
-const VERSION = typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev';
 
 export interface Prepared {
   state: FolderState;
@@ -18,27 +15,14 @@ export interface Prepared {
 }
 
 export function prepare(state: FolderState, force = false): Prepared {
-  const { project } = state;
-  const conversion = convertProject({
-    root: project.root,
-    model: project.model,
-    config: project.config,
-    userPyproject: project.userPyproject,
-    knowledge: project.knowledge,
-    seamVersion: VERSION,
-  });
-  return { state, conversion, writes: planWrites(project.root, conversion.files, force) };
+  const conversion = state.project.conversion();
+  return { state, conversion, writes: planWrites(state.project.root, conversion.files, force) };
 }
 
 class Cancelled extends Error {
   constructor() {
     super('cancelled');
   }
-}
-
-/** nix-instantiate beside the configured nix, for checking the staged flake.nix. */
-function nixInstantiate(nixPath: string): string {
-  return nodePath.isAbsolute(nixPath) ? nodePath.join(nodePath.dirname(nixPath), 'nix-instantiate') : 'nix-instantiate';
 }
 
 export async function convertCommand(
@@ -56,7 +40,9 @@ export async function convertCommand(
     );
     return false;
   }
-  const errors = project.problems.filter((p) => p.severity === 'error');
+  const errors = [...project.settings.problems, ...project.model.manifests.flatMap((m) => m.problems)].filter(
+    (p) => p.severity === 'error',
+  );
   if (errors.length) {
     const first = errors[0];
     log.error(`Not converting ${state.folder.name}: ${errors.length} error(s) in the manifests`);
@@ -96,7 +82,7 @@ export async function convertCommand(
     if (choice) log.show();
     return false;
   }
-  const nix = nixInstantiate(settings(state.folder).nixPath);
+  const nix = settings(state.folder).nixPath;
   ws.busy(state.folder, 'converting');
   try {
     await vscode.window.withProgress(
@@ -106,17 +92,11 @@ export async function convertCommand(
         // Let a cancel that arrived while planning land before anything is staged.
         await new Promise((r) => setTimeout(r, 0));
         if (token.isCancellationRequested) throw new Cancelled();
+        const flake = todo.find((w) => w.path === 'flake.nix');
+        const syntax = flake ? await nixSyntaxError(flake.after, { nix }) : null;
+        if (syntax) throw new Error(`flake.nix does not parse: ${syntax}`);
+        if (token.isCancellationRequested) throw new Cancelled();
         applyWrites(project.root, prepared.writes, {
-          check: (path, staged) => {
-            if (path !== 'flake.nix') return;
-            try {
-              execFileSync(nix, ['--parse', staged], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-            } catch (e) {
-              const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-              if (err.code === 'ENOENT') return; // No Nix here: Check setup says how to install it.
-              throw new Error(`flake.nix does not parse: ${err.stderr?.toString().trim() ?? err.message}`);
-            }
-          },
           beforeRename: (path) => {
             if (token.isCancellationRequested) throw new Cancelled();
             progress.report({ message: path, increment: 100 / Math.max(1, todo.length) });
@@ -141,7 +121,7 @@ export async function convertCommand(
     `Converted ${state.folder.name}: ${written.length ? `wrote ${written.join(', ')}` : 'nothing changed'}; ${count('nix')} from Nix, ${count('system')} system, ${count('uv')} from uv`,
   );
   await vscode.commands.executeCommand('setContext', 'seam.converted', true);
-  ws.refresh();
+  ws.invalidate(state.folder);
   void vscode.window
     .showInformationMessage(
       `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}`,

@@ -12,10 +12,11 @@ export async function offerConversion(context: vscode.ExtensionContext, ws: Seam
   await vscode.commands.executeCommand(
     'setContext',
     'seam.converted',
-    states.some((s) => s.converted),
+    states.some((s) => s.project.converted),
   );
-  for (const s of states) log.info(`${s.folder.name}: ${s.project.model.manifests.length} manifest(s)${s.converted ? ', converted' : ''}`);
-  const candidate = states.find((s) => s.project.model.manifests.length && !s.converted);
+  for (const s of states)
+    log.info(`${s.folder.name}: ${s.project.model.manifests.length} manifest(s)${s.project.converted ? ', converted' : ''}`);
+  const candidate = states.find((s) => s.project.model.manifests.length && !s.project.converted);
   if (!candidate || !settings(candidate.folder).offerConversion || context.workspaceState.get<boolean>(OFFERED)) return;
   await context.workspaceState.update(OFFERED, true);
   const kinds = kindsLabel(candidate.project.model.manifests);

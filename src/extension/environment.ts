@@ -1,19 +1,20 @@
 /**
  * Terminals that open inside the environment: for each converted workspace folder, the selected
- * target's dev shell is resolved (cached: milliseconds when nothing changed) and applied through
- * the extension's EnvironmentVariableCollection scoped to that folder, replacing what was there.
- * Inputs changing (flake.nix, flake.lock, seam.toml, .venv) re-resolve in the background while the
- * old environment stays. Nothing runs and nothing is injected in an untrusted workspace or where
- * `seam.enable` is off.
+ * target's dev shell is resolved (cached: milliseconds when nothing changed), turned into the
+ * core's one terminal environment (variables, PATH, the host driver's folder for CUDA) and applied
+ * through the extension's EnvironmentVariableCollection scoped to that folder. The "Seam: cpu" /
+ * "Seam: cuda" terminal profiles apply the same environment. Inputs changing re-resolve in the
+ * background while the old environment stays. Nothing runs and nothing is injected in an
+ * untrusted workspace or where `seam.enable` is off.
  */
-import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
+import { hostDriverFolder, seamCacheDir } from '../core/env/driver';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
-import { probeGpu } from '../core/env/probe';
-import { applyTo, cachedEnv, driverLibFolder, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
+import { ldconfigOutput, probeGpu } from '../core/env/probe';
+import { cachedEnv, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
+import { applyEnvironment, type TerminalEnvironment, terminalEnvironment } from '../core/env/terminal';
+import { errorMessage } from '../core/errors';
 import type { Target } from '../core/plan/types';
-import { projectCuda } from '../core/project';
 import { settings } from './config';
 import type { Details } from './models/status';
 import type { StatusController } from './status';
@@ -22,6 +23,7 @@ import type { SeamWorkspace } from './workspace';
 interface FolderEnv {
   target: Target;
   env?: ResolvedEnv;
+  terminal?: TerminalEnvironment;
   abort?: AbortController;
 }
 
@@ -29,9 +31,11 @@ export class EnvController implements vscode.Disposable {
   private readonly folders = new Map<string, FolderEnv>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private machine: Promise<Machine> | undefined;
-  private readonly changed = new vscode.EventEmitter<vscode.WorkspaceFolder>();
-  /** Fires when a folder's applied environment changed (tests and the status item listen). */
-  readonly onDidApply = this.changed.event;
+  private readonly applied = new vscode.EventEmitter<vscode.WorkspaceFolder>();
+  /** Fires when a folder's applied environment changed. */
+  readonly onDidApply = this.applied.event;
+  /** Shared with the CLI (`seam env` answers from what the editor resolved) and the shellHook's driver folder. */
+  private readonly cacheDir = seamCacheDir(process.env);
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -39,22 +43,13 @@ export class EnvController implements vscode.Disposable {
     private readonly status: StatusController,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/{flake.nix,flake.lock,seam.toml,.venv/pyvenv.cfg}');
-    const stale = (uri: vscode.Uri) => {
-      const folder = vscode.workspace.getWorkspaceFolder(uri);
-      if (folder) void this.refresh(folder, 'an input changed');
-    };
     this.subscriptions.push(
-      watcher,
-      watcher.onDidChange(stale),
-      watcher.onDidCreate(stale),
-      watcher.onDidDelete(stale),
-      ws.onDidChange(() => void this.refreshAll('target or workspace changed')),
+      ws.onDidChange((folder) => void this.refresh(folder, 'its files or target changed')),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refreshAll('workspace trusted')),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('seam')) void this.refreshAll('settings changed');
+        for (const f of ws.folders()) if (e.affectsConfiguration('seam', f)) void this.refresh(f, 'settings changed');
       }),
-      this.changed,
+      this.applied,
     );
     for (const target of ['cpu', 'cuda'] as const) {
       this.subscriptions.push(
@@ -69,41 +64,43 @@ export class EnvController implements vscode.Disposable {
     return c;
   }
 
-  /** The GPU side of this machine (probed once per session, trusted workspaces only). */
+  /** The GPU side of this machine, for the status details (probed once per session, trusted workspaces only). */
   detect(): Promise<Machine> {
-    return (this.machine ??= probeGpu().then(detectMachine));
+    this.machine ??= probeGpu().then(detectMachine);
+    return this.machine;
   }
 
   async refreshAll(reason: string): Promise<void> {
     await Promise.all(this.ws.folders().map((f) => this.refresh(f, reason)));
   }
 
+  /** The core's terminal environment for a resolved dev shell on this machine. */
+  private async terminal(env: ResolvedEnv): Promise<TerminalEnvironment> {
+    const driver = env.target === 'cuda' ? await hostDriverFolder(this.cacheDir, () => ldconfigOutput()) : null;
+    return terminalEnvironment(env, driver);
+  }
+
   /** Resolves and applies the folder's environment (from the cache when its inputs did not change). */
-  async refresh(folder: vscode.WorkspaceFolder, reason: string, show = false): Promise<ResolvedEnv | undefined> {
+  async refresh(folder: vscode.WorkspaceFolder, reason: string, show = false): Promise<TerminalEnvironment | undefined> {
     const key = folder.uri.toString();
-    const root = folder.uri.fsPath;
     const state = this.folders.get(key) ?? { target: this.ws.target(folder) };
     this.folders.set(key, state);
     state.target = this.ws.target(folder);
     const enabled = vscode.workspace.getConfiguration('seam', folder).get<boolean>('enable', true);
-    const converted = fs.existsSync(nodePath.join(root, 'flake.nix')) && this.ws.read(folder).converted;
-    if (!vscode.workspace.isTrusted || !enabled || !converted) {
+    if (!vscode.workspace.isTrusted || !enabled || !this.ws.snapshot(folder).converted) {
       this.collection(folder).clear();
-      state.env = undefined;
-      if (!enabled) this.status.emit({ type: 'disabled' });
+      state.env = state.terminal = undefined;
+      if (!enabled) this.status.emit(folder, { type: 'disabled' });
       return undefined;
     }
+    const root = folder.uri.fsPath;
     const nix = settings(folder).nixPath;
-    const cacheDir = this.context.globalStorageUri.fsPath;
-    const cached = cachedEnv({ root, target: state.target, nix, cacheDir });
-    if (cached) {
-      await this.apply(folder, cached, reason);
-      return cached;
-    }
+    const cached = cachedEnv({ root, target: state.target, nix, cacheDir: this.cacheDir });
+    if (cached) return this.apply(folder, cached, reason);
     state.abort?.abort();
     const abort = new AbortController();
     state.abort = abort;
-    this.status.emit({ type: 'resolving' });
+    this.status.emit(folder, { type: 'resolving' });
     try {
       const resolved = await vscode.window.withProgress(
         {
@@ -113,96 +110,85 @@ export class EnvController implements vscode.Disposable {
         },
         (_p, token) => {
           token.onCancellationRequested(() => abort.abort());
-          return resolveEnv({ root, target: state.target, nix, cacheDir, signal: abort.signal, log: (l) => this.log.info(l) });
+          return resolveEnv({
+            root,
+            target: state.target,
+            nix,
+            cacheDir: this.cacheDir,
+            signal: abort.signal,
+            log: (l) => this.log.info(l),
+          });
         },
       );
       if (abort.signal.aborted || this.ws.target(folder) !== state.target) return undefined;
       this.log.info(`${folder.name}: resolved ${state.target} in ${resolved.env.nixMs} ms (${reason})`);
-      await this.apply(folder, resolved.env, reason);
-      return resolved.env;
+      return await this.apply(folder, resolved.env, reason);
     } catch (e) {
       if ((e as Error).name === 'AbortError') return undefined;
       const err = e instanceof ResolveError ? e : undefined;
-      this.log.error(`${folder.name}: could not resolve ${state.target}: ${(e as Error).message}${err?.output ? `\n${err.output}` : ''}`);
-      this.status.emit({
+      this.log.error(`${folder.name}: could not resolve ${state.target}: ${errorMessage(e)}${err?.output ? `\n${err.output}` : ''}`);
+      this.status.emit(folder, {
         type: 'unresolved',
-        problem: `${(e as Error).message}${err ? ` — fix: ${err.fix}` : ''}`,
+        problem: `${errorMessage(e)}${err ? ` — fix: ${err.fix}` : ''}`,
         short: err?.kind === 'nix-missing' ? 'nix missing' : err?.kind === 'flakes-disabled' ? 'flakes off' : 'error',
       });
-      const choice = await vscode.window.showErrorMessage(`Seam: ${(e as Error).message}.${err ? ` Fix: ${err.fix}.` : ''}`, 'Show log');
+      const choice = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}.${err ? ` Fix: ${err.fix}.` : ''}`, 'Show log');
       if (choice) this.log.show();
       return undefined;
     }
   }
 
-  private async apply(folder: vscode.WorkspaceFolder, env: ResolvedEnv, reason: string): Promise<void> {
+  private async apply(folder: vscode.WorkspaceFolder, env: ResolvedEnv, reason: string): Promise<TerminalEnvironment> {
     const state = this.folders.get(folder.uri.toString())!;
     const previous = state.env?.key;
+    const terminal = await this.terminal(env);
     state.env = env;
-    let driverDir: string | null = null;
-    const machine = process.platform === 'linux' ? await this.detect() : null;
-    if (env.target === 'cuda' && machine) {
-      driverDir =
-        machine.driverLibDir && !machine.nixos && !machine.wsl
-          ? driverLibFolder(machine.driverLibDir, nodePath.join(this.context.globalStorageUri.fsPath, 'driver-libs'))
-          : machine.driverLibDir;
-    }
-    const details: Details =
-      env.target === 'cuda' && !machine
-        ? { ...this.details(folder, null, 'cuda'), problem: 'CUDA shells are for Linux', short: 'not Linux' }
-        : this.details(folder, machine, env.target as Target);
+    state.terminal = terminal;
     const c = this.collection(folder);
     c.clear();
-    const full = applyTo({}, env, driverDir);
-    for (const [k, v] of Object.entries(env.variables)) if (k !== 'LD_LIBRARY_PATH') c.replace(k, v);
-    if (full.LD_LIBRARY_PATH) c.replace('LD_LIBRARY_PATH', full.LD_LIBRARY_PATH);
-    for (const k of env.unset) c.replace(k, '');
-    c.replace('SEAM_TARGET', env.target);
-    if (env.path.length) c.prepend('PATH', `${env.path.join(':')}:`);
+    for (const [k, v] of Object.entries(terminal.variables)) c.replace(k, v);
+    for (const k of terminal.unset) c.replace(k, ''); // a collection cannot unset: empty is what PYTHONPATH needs
+    if (terminal.path.length) c.prepend('PATH', `${terminal.path.join(':')}:`);
     c.description = new vscode.MarkdownString(
       `Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\`, ${Object.keys(env.variables).length} variables)`,
     );
-    this.status.emit({ type: 'resolved', details });
-    this.changed.fire(folder);
+    this.status.emit(folder, { type: 'resolved', details: await this.details(folder, terminal) });
+    this.applied.fire(folder);
     if (previous && previous !== env.key) await this.offerRelaunch(reason);
     if (env.venv) await this.offerPython(folder, env);
+    return terminal;
   }
 
-  private details(folder: vscode.WorkspaceFolder, machine: Machine | null, target: Target): Details {
-    const project = this.ws.read(folder).project;
-    const { plan, cuda: flakeCuda } = projectCuda(project);
+  /** The tooltip's details: Python and CUDA from the environment itself, the pin from flake.lock, the GPU from the machine. */
+  private async details(folder: vscode.WorkspaceFolder, terminal: TerminalEnvironment): Promise<Details> {
+    const project = this.ws.snapshot(folder);
     const details: Details = {};
-    if (plan) details.python = `${plan.python.version} (${plan.python.attr})`;
-    const lock = (() => {
-      try {
-        return JSON.parse(fs.readFileSync(nodePath.join(folder.uri.fsPath, 'flake.lock'), 'utf8')) as {
-          nodes?: Record<string, { locked?: { rev?: string } }>;
-        };
-      } catch {
-        return null;
-      }
-    })();
-    details.nixpkgs = lock?.nodes?.nixpkgs?.locked?.rev
-      ? `${lock.nodes.nixpkgs.locked.rev.slice(0, 12)} (flake.lock)`
+    if (terminal.python) details.python = terminal.python;
+    details.nixpkgs = project.flake.lockedRev
+      ? `${project.flake.lockedRev.slice(0, 12)} (flake.lock)`
       : `${project.config.nixpkgs} (not locked yet)`;
-    if (machine) {
-      details.gpu = machine.gpus.length
-        ? [...new Set(machine.gpus.map((g) => g.name))].map((n) => `${machine.gpus.filter((g) => g.name === n).length}× ${n}`).join(', ')
-        : machine.error
-          ? `none (${machine.error})`
-          : 'none found';
-      if (machine.driver) details.driver = `${machine.driver}${machine.cudaCeiling ? ` (runs CUDA up to ${machine.cudaCeiling})` : ''}`;
-      details.cuda = `${flakeCuda} in the flake`;
-      const rec = recommendTarget(machine, flakeCuda);
-      if (target === 'cpu') return details; // the cpu shell needs none of it; the tooltip just says what is here
-      if (rec.target === 'cpu' && machine.driver) Object.assign(details, { problem: rec.warning, short: 'driver too old' });
-      else if (!machine.driver)
-        Object.assign(details, {
-          problem: `no NVIDIA GPU here: the cuda shell's programs will not find a GPU (${rec.reason})`,
-          short: 'no GPU',
-        });
-      else if (rec.warning) details.problem = rec.warning;
+    if (process.platform !== 'linux') {
+      if (terminal.target === 'cuda') Object.assign(details, { problem: 'CUDA shells are for Linux', short: 'not Linux' });
+      return details;
     }
+    const machine = await this.detect();
+    details.gpu = machine.gpus.length
+      ? [...new Set(machine.gpus.map((g) => g.name))].map((n) => `${machine.gpus.filter((g) => g.name === n).length}× ${n}`).join(', ')
+      : machine.error
+        ? `none (${machine.error})`
+        : 'none found';
+    if (machine.driver) details.driver = `${machine.driver}${machine.cudaCeiling ? ` (runs CUDA up to ${machine.cudaCeiling})` : ''}`;
+    if (terminal.target === 'cpu') return details; // the cpu shell needs none of it; the tooltip just says what is here
+    if (terminal.cuda) details.cuda = `${terminal.cuda} in the cuda shell`;
+    if (terminal.driverDir) details.driver = `${details.driver ?? 'driver'} · ${terminal.driverDir}`;
+    const rec = recommendTarget(machine, terminal.cuda ?? project.plan.cuda.version);
+    if (rec.target === 'cpu' && machine.driver) Object.assign(details, { problem: rec.warning, short: 'driver too old' });
+    else if (!machine.driver)
+      Object.assign(details, {
+        problem: `no NVIDIA GPU here: the cuda shell's programs will not find a GPU (${rec.reason})`,
+        short: 'no GPU',
+      });
+    else if (rec.warning) details.problem = rec.warning;
     return details;
   }
 
@@ -227,9 +213,9 @@ export class EnvController implements vscode.Disposable {
     const key = `seam.pythonAsked:${folder.uri.toString()}`;
     if (this.context.workspaceState.get(key)) return;
     await this.context.workspaceState.update(key, true);
-    const python = nodePath.join(env.venv!, 'bin', 'python');
+    const python = vscode.Uri.joinPath(vscode.Uri.file(env.venv!), 'bin', 'python').fsPath;
     const choice = await vscode.window.showInformationMessage(
-      `Seam: use ${nodePath.relative(folder.uri.fsPath, python)} (the ${env.target} environment) as the Python interpreter for ${folder.name}?`,
+      `Seam: use .venv/bin/python (the ${env.target} environment) as the Python interpreter for ${folder.name}?`,
       'Yes',
       'No',
     );
@@ -239,7 +225,7 @@ export class EnvController implements vscode.Disposable {
         .update('defaultInterpreterPath', python, vscode.ConfigurationTarget.WorkspaceFolder);
   }
 
-  /** "Seam: cpu" / "Seam: cuda" terminal profiles: a terminal on that target whatever is selected. */
+  /** "Seam: cpu" / "Seam: cuda" terminal profiles: a terminal on that target whatever is selected, with the same environment. */
   private async profile(target: Target): Promise<vscode.TerminalProfile | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Seam does not start environment terminals in an untrusted workspace.');
@@ -248,18 +234,17 @@ export class EnvController implements vscode.Disposable {
     const state = await this.ws.pick(`Terminal on ${target}`);
     if (!state) return undefined;
     const nix = settings(state.folder).nixPath;
-    const cacheDir = this.context.globalStorageUri.fsPath;
+    const root = state.project.root;
     const env =
-      cachedEnv({ root: state.project.root, target, nix, cacheDir }) ??
-      (await resolveEnv({ root: state.project.root, target, nix, cacheDir, log: (l) => this.log.info(l) })).env;
-    const machine = target === 'cuda' && process.platform === 'linux' ? await this.detect() : null;
-    const full = applyTo(process.env, env, machine?.driverLibDir ?? null);
+      cachedEnv({ root, target, nix, cacheDir: this.cacheDir }) ??
+      (await resolveEnv({ root, target, nix, cacheDir: this.cacheDir, log: (l) => this.log.info(l) })).env;
+    const full = applyEnvironment(process.env, await this.terminal(env));
     return new vscode.TerminalProfile({ name: `Seam: ${target}`, cwd: state.folder.uri, env: full as Record<string, string> });
   }
 
   /** The environment applied to a folder now, if any. */
-  current(folder: vscode.WorkspaceFolder): ResolvedEnv | undefined {
-    return this.folders.get(folder.uri.toString())?.env;
+  current(folder: vscode.WorkspaceFolder): TerminalEnvironment | undefined {
+    return this.folders.get(folder.uri.toString())?.terminal;
   }
 
   dispose(): void {

@@ -1,11 +1,14 @@
 /**
- * Composition root: log and the command table at activation; the workspace model, status item and
- * file watcher right after (they load the core, so activation itself stays a few milliseconds).
- * Features load inside their commands.
+ * Composition root: the log and the command table at activation; the workspace model, status
+ * item, environments and language client right after (they load the core, so activation itself
+ * stays a few milliseconds). Features load inside their commands. A start that fails is retried
+ * by the next command instead of repeating its error until a reload.
  */
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { EnvController } from './environment';
 import { createLog } from './log';
+import type { LspController } from './lsp';
 import type { StatusController } from './status';
 import type { SeamWorkspace } from './workspace';
 
@@ -14,6 +17,7 @@ interface Ctx {
   ws: SeamWorkspace;
   status: StatusController;
   env: EnvController;
+  lsp: LspController;
 }
 
 /** Every command Seam contributes, registered even when a feature fails to start. */
@@ -24,39 +28,31 @@ const commands: Record<string, (c: Ctx) => unknown> = {
   'seam.checkContract': async (c) => (await import('./contract')).checkContractCommand(c.ws, c.log),
   'seam.selectTarget': async (c) => (await import('./target')).selectTarget(c.ws, c.env),
   'seam.openTerminal': async (c) => (await import('./target')).openTerminal(c.ws, c.env),
-  'seam.showManifests': async (c) => (await import('./manifests')).showManifests(c.log),
+  'seam.showManifests': async (c) => (await import('./manifests')).showManifests(c.ws, c.log),
+  'seam.restartServer': (c) => c.lsp.restart(),
   'seam.showLog': (c) => c.log.show(),
 };
 
 async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Ctx> {
   const { SeamWorkspace } = await import('./workspace');
   const { StatusController } = await import('./status');
+  const { EnvController } = await import('./environment');
+  const { LspController } = await import('./lsp');
   const ws = new SeamWorkspace(context);
   const status = new StatusController(ws);
-  const { EnvController } = await import('./environment');
   const env = new EnvController(context, ws, status, log);
-  context.subscriptions.push(ws, status, env);
-  // Manifest edits change the plan; reading is cheap (the readers never run anything).
-  const watcher = vscode.workspace.createFileSystemWatcher(
-    '**/{requirements*.txt,environment*.yml,environment*.yaml,pyproject.toml,Pipfile,setup.cfg,setup.py,seam.toml,flake.nix}',
-  );
-  context.subscriptions.push(
-    watcher,
-    watcher.onDidChange(() => ws.refresh()),
-    watcher.onDidCreate(() => ws.refresh()),
-    watcher.onDidDelete(() => ws.refresh()),
-  );
+  const lsp = new LspController(context, log);
+  context.subscriptions.push(ws, status, env, lsp);
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
   );
   status.rescan();
   void env.refreshAll('start');
-  void (await import('./lsp'))
-    .startLanguageServer(context, log)
-    .then((lc) => context.subscriptions.push({ dispose: () => void lc.stop() }))
-    .catch((e) => log.error(`the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
+  void lsp
+    .start()
+    .catch((e) => log.error(`the language server did not start: ${errorMessage(e)} (Seam: Restart language server tries again)`));
   void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(e instanceof Error ? e : String(e)));
-  return { log, ws, status, env };
+  return { log, ws, status, env, lsp };
 }
 
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
@@ -64,16 +60,24 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const log = createLog();
   context.subscriptions.push(log);
   let ready: Promise<Ctx> | undefined;
-  const ctx = () => (ready ??= start(context, log));
+  /** The features, started once; a failed start is forgotten so that the next command tries again. */
+  const ctx = () => {
+    ready ??= start(context, log).catch((e) => {
+      ready = undefined;
+      throw e;
+    });
+    return ready;
+  };
   for (const [id, fn] of Object.entries(commands)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async () => {
         try {
           return await fn(await ctx());
         } catch (e) {
-          log.error(e instanceof Error ? e : String(e));
-          (await ready?.catch(() => undefined))?.status.failed(e instanceof Error ? e.message : String(e));
-          const choice = await vscode.window.showErrorMessage(`Seam: ${e instanceof Error ? e.message : String(e)}`, 'Show log');
+          const message = errorMessage(e);
+          log.error(e instanceof Error ? e : message);
+          (await ready?.catch(() => undefined))?.status.failed(message);
+          const choice = await vscode.window.showErrorMessage(`Seam: ${message}`, 'Show log');
           if (choice === 'Show log') log.show();
           return undefined;
         }

@@ -1,28 +1,102 @@
-/** Starts Seam's language server (dist/server.js, over IPC) for the manifests Seam reads. It runs no process itself, so it runs in untrusted workspaces too. */
+/**
+ * The language client's lifecycle: Seam's language server (dist/server.js, over IPC) for the files
+ * the core's manifest patterns name, and seam.toml. It runs no process itself, so it runs in
+ * untrusted workspaces too. A crash restarts it (a few times, then it stops and says so); "Seam:
+ * Restart language server" builds a new client whatever state the old one is in.
+ */
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { errorMessage } from '../core/errors';
+import { documentPatterns, watcherGlob } from '../core/manifests/patterns';
 
-export const MANIFEST_PATTERNS = [
-  '**/*requirements*.txt',
-  '**/requirements/*.txt',
-  '**/*constraints*.txt',
-  '**/requirements*.in',
-  '**/environment*.{yml,yaml}',
-  '**/pyproject.toml',
-  '**/Pipfile',
-  '**/setup.cfg',
-];
+/** Crashes tolerated within CRASH_WINDOW_MS before the client stops restarting the server. */
+const MAX_CRASHES = 4;
+const CRASH_WINDOW_MS = 3 * 60_000;
 
-export async function startLanguageServer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<LanguageClient> {
-  const module = context.asAbsolutePath('dist/server.js');
-  const server: ServerOptions = { run: { module, transport: TransportKind.ipc }, debug: { module, transport: TransportKind.ipc } };
-  const client: LanguageClientOptions = {
-    documentSelector: MANIFEST_PATTERNS.map((pattern) => ({ scheme: 'file', pattern })),
-    outputChannel: log,
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{seam.toml,flake.nix}') },
-  };
-  const lc = new LanguageClient('seam', 'Seam language server', server, client);
-  await lc.start();
-  log.info('Seam language server started');
-  return lc;
+export class LspController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private crashes: number[] = [];
+  /** Restarts are serialised: a second request while one runs waits for it, then runs once. */
+  private busy: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  private create(): LanguageClient {
+    const module = this.context.asAbsolutePath('dist/server.js');
+    const server: ServerOptions = { run: { module, transport: TransportKind.ipc }, debug: { module, transport: TransportKind.ipc } };
+    const watcher = vscode.workspace.createFileSystemWatcher(watcherGlob());
+    const options: LanguageClientOptions = {
+      documentSelector: documentPatterns().map((pattern) => ({ scheme: 'file', pattern })),
+      outputChannel: this.log,
+      synchronize: { fileEvents: watcher },
+      errorHandler: {
+        error: (error, _message, count) => {
+          this.log.error(`language server: ${errorMessage(error)}`);
+          return { action: (count ?? 0) < 3 ? ErrorAction.Continue : ErrorAction.Shutdown };
+        },
+        closed: () => {
+          const now = Date.now();
+          this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+          if (this.crashes.length > MAX_CRASHES) {
+            this.log.error(`the language server stopped ${this.crashes.length} times in 3 minutes; not restarting it`);
+            return {
+              action: CloseAction.DoNotRestart,
+              message: 'Seam: the language server keeps stopping (see the log). Run "Seam: Restart language server" to try again.',
+            };
+          }
+          this.log.warn('the language server stopped; restarting it');
+          return { action: CloseAction.Restart };
+        },
+      },
+    };
+    const client = new LanguageClient('seam', 'Seam language server', server, options);
+    this.context.subscriptions.push(watcher);
+    return client;
+  }
+
+  /** Starts the server (a new client when there is none, or the old one failed to start or stopped). */
+  start(): Promise<void> {
+    this.busy = this.busy.then(async () => {
+      if (this.client && this.client.state !== State.Stopped) return;
+      this.client = this.create();
+      await this.client.start();
+      this.log.info('Seam language server started');
+    });
+    return this.busy;
+  }
+
+  /** Stops the old client (whatever its state) and starts a new one. */
+  restart(): Promise<void> {
+    this.busy = this.busy
+      .catch(() => undefined)
+      .then(async () => {
+        const old = this.client;
+        this.client = undefined;
+        this.crashes = [];
+        if (old) await old.stop(2_000).catch((e) => this.log.warn(`stopping the old language client: ${errorMessage(e)}`));
+        this.client = this.create();
+        await this.client.start();
+        this.log.info('Seam language server restarted');
+      });
+    return this.busy;
+  }
+
+  dispose(): void {
+    void this.client?.stop(1_000).catch(() => undefined);
+  }
 }

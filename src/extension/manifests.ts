@@ -1,11 +1,11 @@
 /** The "Seam: Show manifests" feature: reads every workspace folder with the core and reports. */
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { findManifests, readProject } from '../core/manifests/index';
-import { formatSummary } from '../core/report';
+import { formatSummary } from '../core/manifests/report';
+import type { SeamWorkspace } from './workspace';
 
-export async function showManifests(log: vscode.LogOutputChannel): Promise<void> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
+export async function showManifests(ws: SeamWorkspace, log: vscode.LogOutputChannel): Promise<void> {
+  const folders = ws.folders();
   if (!folders.length) {
     void vscode.window.showInformationMessage('Seam: open a folder with a Python project first.');
     return;
@@ -15,7 +15,7 @@ export async function showManifests(log: vscode.LogOutputChannel): Promise<void>
   for (const folder of folders) {
     const root = folder.uri.fsPath;
     // Reading is pure and never runs anything, so it is allowed in an untrusted workspace.
-    const model = readProject(findManifests(root));
+    const model = ws.snapshot(folder).model;
     total += model.manifests.length;
     errors += model.manifests.reduce((n, m) => n + m.problems.filter((p) => p.severity === 'error').length, 0);
     log.info(`Manifests in ${folder.name}:\n${formatSummary(model, (p) => nodePath.relative(root, p) || p)}`);

@@ -5,6 +5,7 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { setOwnerOverride } from '../core/config/edit';
 import { DEFAULT_SEAM_CONFIG, SEAM_TOML, writeSeamToml } from '../core/config/seamToml';
+import { errorMessage } from '../core/errors';
 import { convertCommand, prepare } from './convert';
 import { type Choice, planViewModel, renderPlanHtml } from './models/planView';
 import { type FolderState, requireTrust, type SeamWorkspace } from './workspace';
@@ -25,16 +26,24 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
     });
     panels.set(key, panel);
     const p = panel;
-    p.onDidDispose(() => panels.delete(key));
+    // The plan follows the folder: a manifest or seam.toml edited anywhere re-renders it.
+    const follow = ws.onDidChange((f) => {
+      if (f.uri.toString() === key) render(p, ws.read(f));
+    });
+    p.onDidDispose(() => {
+      panels.delete(key);
+      follow.dispose();
+    });
     p.webview.onDidReceiveMessage(async (msg: { type: string; package?: string; choice?: Choice; force?: boolean }) => {
       try {
         const current = ws.read(state.folder);
-        if (msg.type === 'choose' && msg.package && msg.choice) await choose(current, msg.package, msg.choice, log);
+        if (msg.type === 'choose' && msg.package && msg.choice && (await choose(current, msg.package, msg.choice, log)))
+          ws.invalidate(state.folder);
         if (msg.type === 'convert') await convertCommand(ws, log, { state: current, force: msg.force === true });
         render(p, ws.read(state.folder));
       } catch (e) {
-        log.error(e instanceof Error ? e : String(e));
-        const pick = await vscode.window.showErrorMessage(`Seam: ${e instanceof Error ? e.message : String(e)}`, 'Show log');
+        log.error(e instanceof Error ? e : errorMessage(e));
+        const pick = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}`, 'Show log');
         if (pick) log.show();
       }
     });
@@ -44,13 +53,14 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
 
 function render(panel: vscode.WebviewPanel, state: FolderState): void {
   const prepared = prepare(state);
-  const model = planViewModel(prepared.conversion.plan, prepared.writes, state.folder.name, vscode.workspace.isTrusted);
+  const model = planViewModel(state.project, prepared.writes, state.folder.name, vscode.workspace.isTrusted);
   panel.webview.html = renderPlanHtml(model, { nonce: crypto.randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource });
 }
 
 /** Records a conflict choice in seam.toml (creating it the first time), changing only that line. */
-async function choose(state: FolderState, name: string, choice: Choice, log: vscode.LogOutputChannel): Promise<void> {
-  if (!(await requireTrust('write seam.toml'))) return;
+/** Whether seam.toml was changed. */
+async function choose(state: FolderState, name: string, choice: Choice, log: vscode.LogOutputChannel): Promise<boolean> {
+  if (!(await requireTrust('write seam.toml'))) return false;
   const path = nodePath.join(state.project.root, SEAM_TOML);
   if (choice === 'keep-pin') {
     const doc = await vscode.workspace.openTextDocument(fs.existsSync(path) ? vscode.Uri.file(path) : vscode.Uri.parse(`untitled:${path}`));
@@ -63,11 +73,11 @@ async function choose(state: FolderState, name: string, choice: Choice, log: vsc
     void vscode.window.showInformationMessage(
       `To keep ${name}'s pin on Nix, point nixpkgs in seam.toml at a nixpkgs revision that has it, then run Convert again.`,
     );
-    return;
+    return false;
   }
   const owner = choice === 'accept-nix' ? 'nix' : 'uv';
   const text = fs.existsSync(path) ? fs.readFileSync(path, 'utf8') : null;
-  const plan = prepare(state).conversion.plan;
+  const plan = state.project.plan;
   const updated =
     text === null
       ? writeSeamToml({ ...DEFAULT_SEAM_CONFIG, overrides: { [name]: { owner } } }, { python: plan.python, cuda: plan.cuda })
@@ -76,4 +86,5 @@ async function choose(state: FolderState, name: string, choice: Choice, log: vsc
   fs.writeFileSync(tmp, updated);
   fs.renameSync(tmp, path);
   log.info(`seam.toml: ${name} → owner = "${owner}"`);
+  return true;
 }

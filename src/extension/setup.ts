@@ -1,9 +1,8 @@
 /** "Check setup": is Nix installed, are flakes on, is there a GPU and a driver for the plan's CUDA. */
 import * as vscode from 'vscode';
 import { probeSetup } from '../core/env/probe';
-import { runProcess } from '../core/env/resolve';
+import { runProcess } from '../core/env/process';
 import { evaluateSetup, type SetupCheck } from '../core/env/setup';
-import { planProject } from '../core/plan/planner';
 import { settings } from './config';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
@@ -30,8 +29,7 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
       token.onCancellationRequested(() => abort.abort());
       // The same probes as `seam doctor`.
       const probes = await probeSetup(nix, runProcess, abort.signal);
-      const plan = planProject(state.project.model, state.project.config, state.project.knowledge);
-      return evaluateSetup(probes, plan.cuda.version);
+      return evaluateSetup(probes, state.project.plan.cuda.version);
     },
   );
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);

@@ -2,7 +2,6 @@
 import * as vscode from 'vscode';
 import { recommendTarget } from '../core/env/gpu';
 import { TARGETS, type Target } from '../core/plan/types';
-import { projectCuda } from '../core/project';
 import type { EnvController } from './environment';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
@@ -22,7 +21,7 @@ export async function selectTarget(ws: SeamWorkspace, env: EnvController): Promi
   if (vscode.workspace.isTrusted) {
     // Probing runs nvidia-smi: only in a trusted workspace.
     const machine = await env.detect();
-    const rec = recommendTarget(machine, projectCuda(state.project).cuda);
+    const rec = recommendTarget(machine, state.project.plan.cuda.version);
     recommended = rec.target;
     hardware = rec.warning ? `${rec.reason} — ${rec.warning}` : rec.reason;
   }
@@ -44,7 +43,7 @@ export async function openTerminal(ws: SeamWorkspace, env: EnvController): Promi
   const state = await ws.pick('Open terminal in environment');
   if (!state) return undefined;
   if (!(await requireTrust('run nix'))) return undefined;
-  if (!state.converted) {
+  if (!state.project.converted) {
     const choice = await vscode.window.showInformationMessage(
       `Seam: ${state.folder.name} has no Seam environment yet.`,
       'Convert to reproducible env',

@@ -1,47 +1,92 @@
 /**
- * The workspace as Seam sees it: per folder (multi-root aware), what manifests it has, whether it
- * is converted, its target (per folder, in workspaceState: never in dotfiles). Reading only, so it
- * works in an untrusted workspace; everything else asks `requireTrust` first.
+ * The workspace as Seam sees it: one project snapshot per workspace folder (multi-root aware),
+ * cached until the one file watcher — built from the core's manifest patterns and Seam's own
+ * inputs — sees one of that folder's files change; and each folder's target (in workspaceState,
+ * never in dotfiles). Reading only, so it works in an untrusted workspace; everything else asks
+ * `requireTrust` first.
  */
-import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { ownership } from '../core/generate/write';
+import { isSkippedDir, watcherGlob } from '../core/manifests/patterns';
 import type { Target } from '../core/plan/types';
-import { type LoadedProject, loadProject } from '../core/project';
+import { openProject, type ProjectSnapshot } from '../core/project';
 import { settings } from './config';
 
 export interface FolderState {
   folder: vscode.WorkspaceFolder;
-  project: LoadedProject;
-  converted: boolean;
+  project: ProjectSnapshot;
 }
 
-export class SeamWorkspace {
-  private readonly changed = new vscode.EventEmitter<void>();
+/** Changes to a folder's files arrive in bursts (a convert writes five files): one event per burst. */
+const SETTLE_MS = 250;
+
+export class SeamWorkspace implements vscode.Disposable {
+  private readonly snapshots = new Map<string, ProjectSnapshot>();
+  private readonly changed = new vscode.EventEmitter<vscode.WorkspaceFolder>();
+  /** A folder's project changed on disk, or its target: re-read it. */
   readonly onDidChange = this.changed.event;
   private readonly work = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; what: string | null }>();
   /** Long work starting (`what`) or ending (null), for the status item. */
   readonly onDidWork = this.work.event;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const watcher = vscode.workspace.createFileSystemWatcher(watcherGlob());
+    const touched = (uri: vscode.Uri) => {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (!folder) return;
+      const rel = nodePath.relative(folder.uri.fsPath, uri.fsPath).split(nodePath.sep);
+      if (rel.slice(0, -1).some(isSkippedDir) && rel.join('/') !== '.seam/index.json') return; // .venv/…/setup.cfg is not the project's
+      this.invalidate(folder);
+    };
+    this.subscriptions.push(
+      watcher,
+      watcher.onDidChange(touched),
+      watcher.onDidCreate(touched),
+      watcher.onDidDelete(touched),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const f of e.removed) this.snapshots.delete(f.uri.toString());
+        for (const f of e.added) this.changed.fire(f);
+      }),
+    );
+  }
 
-  /** Reads one folder now (milliseconds: the readers never run anything). */
+  /** The folder's snapshot: read when first asked for, then from the cache until a file of it changes. */
+  snapshot(folder: vscode.WorkspaceFolder): ProjectSnapshot {
+    const key = folder.uri.toString();
+    let s = this.snapshots.get(key);
+    if (!s) this.snapshots.set(key, (s = openProject(folder.uri.fsPath, { env: process.env })));
+    return s;
+  }
+
   read(folder: vscode.WorkspaceFolder): FolderState {
-    const root = folder.uri.fsPath;
-    const project = loadProject(root, process.env);
-    let flake: string | null = null;
-    try {
-      flake = fs.readFileSync(nodePath.join(root, 'flake.nix'), 'utf8');
-    } catch {
-      /* not converted */
-    }
-    const owner = ownership(flake);
-    return { folder, project, converted: owner === 'seam' || owner === 'edited' };
+    return { folder, project: this.snapshot(folder) };
+  }
+
+  /** Drops the folder's snapshot now and tells listeners once the burst of changes settles. */
+  invalidate(folder: vscode.WorkspaceFolder): void {
+    const key = folder.uri.toString();
+    this.snapshots.delete(key);
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.snapshots.delete(key);
+        this.changed.fire(folder);
+      }, SETTLE_MS),
+    );
   }
 
   folders(): vscode.WorkspaceFolder[] {
     return [...(vscode.workspace.workspaceFolders ?? [])];
+  }
+
+  /** The folder of the active editor, when it is in the workspace. */
+  activeFolder(): vscode.WorkspaceFolder | undefined {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    return active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
   }
 
   /** The folder a command is about: the only one, the active editor's, or the user's pick among those with manifests. */
@@ -52,9 +97,8 @@ export class SeamWorkspace {
       return undefined;
     }
     if (folders.length === 1) return this.read(folders[0]);
-    const active = vscode.window.activeTextEditor?.document.uri;
-    const current = active && vscode.workspace.getWorkspaceFolder(active);
-    const states = folders.map((f) => this.read(f)).filter((s) => s.project.model.manifests.length || s.converted);
+    const current = this.activeFolder();
+    const states = folders.map((f) => this.read(f)).filter((s) => s.project.model.manifests.length || s.project.converted);
     if (current) {
       const s = states.find((x) => x.folder.uri.toString() === current.uri.toString());
       if (s) return s;
@@ -63,7 +107,7 @@ export class SeamWorkspace {
     const item = await vscode.window.showQuickPick(
       states.map((s) => ({
         label: s.folder.name,
-        description: `${s.project.model.manifests.length} manifest(s)${s.converted ? ' · converted' : ''}`,
+        description: `${s.project.model.manifests.length} manifest(s)${s.project.converted ? ' · converted' : ''}`,
         state: s,
       })),
       { title: `Seam: ${purpose}`, placeHolder: 'Which folder?' },
@@ -78,11 +122,7 @@ export class SeamWorkspace {
 
   async setTarget(folder: vscode.WorkspaceFolder, target: Target): Promise<void> {
     await this.context.workspaceState.update(`seam.target:${folder.uri.toString()}`, target);
-    this.changed.fire();
-  }
-
-  refresh(): void {
-    this.changed.fire();
+    this.changed.fire(folder);
   }
 
   busy(folder: vscode.WorkspaceFolder, what: string): void {
@@ -94,6 +134,8 @@ export class SeamWorkspace {
   }
 
   dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
     this.work.dispose();
   }

@@ -17,23 +17,34 @@ import {
   TextDocuments,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { errorMessage } from '../core/errors';
+import { openProject, type ProjectSnapshot, projectRootOf } from '../core/project';
+import { VERSION } from '../core/version';
 import { type Analysis, analyze, hover, ownerEdit, type SeamDiagnostic } from './analysis';
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   let roots: string[] = [];
+  /** One snapshot per project, with the open documents' texts over the files; dropped when one of its files changes. */
+  const snapshots = new Map<string, ProjectSnapshot>();
   const latest = new Map<string, Analysis>();
   const pending = new Set<string>();
   let scheduled = false;
 
   const pathOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : uri);
   const texts = (path: string) => documents.get(pathToFileURL(path).toString())?.getText();
+  const rootOf = (uri: string) => projectRootOf(pathOf(uri), roots);
+  const snapshot = (root: string) => {
+    let s = snapshots.get(root);
+    if (!s) snapshots.set(root, (s = openProject(root, { texts })));
+    return s;
+  };
 
   const run = (uri: string) => {
     const path = pathOf(uri);
     try {
       const started = performance.now();
-      const a = analyze(path, texts, roots);
+      const a = analyze(path, texts, roots, snapshot(rootOf(uri)));
       latest.set(uri, a);
       void connection.sendDiagnostics({ uri, diagnostics: a.diagnostics as Diagnostic[] });
       connection.console.log(
@@ -50,16 +61,21 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             severity: 1,
             source: 'seam',
             code: 'seam/internal',
-            message: `Seam could not analyse this file: ${e instanceof Error ? e.message : String(e)}`,
+            message: `Seam could not analyse this file: ${errorMessage(e)}`,
           },
         ],
       });
     }
   };
-  /** Re-analyses the changed document and every open one of the same project (an include may have changed). */
-  const schedule = (uri: string) => {
-    pending.add(uri);
-    for (const d of documents.all()) if (d.uri !== uri) pending.add(d.uri);
+  /** Drops the snapshots of the projects `paths` belong to (all of them when a path is in none) and re-analyses their open documents. */
+  const changed = (paths: string[]) => {
+    const hit = new Set<string>();
+    for (const p of paths) {
+      const inside = [...snapshots.keys()].filter((r) => p === r || p.startsWith(`${r}${nodePath.sep}`));
+      for (const r of inside.length ? inside : [...snapshots.keys()]) hit.add(r);
+    }
+    for (const r of hit) snapshots.delete(r);
+    for (const d of documents.all()) if (hit.has(rootOf(d.uri)) || !snapshots.has(rootOf(d.uri))) pending.add(d.uri);
     if (scheduled) return;
     scheduled = true;
     setImmediate(() => {
@@ -79,21 +95,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
-      serverInfo: { name: 'seam', version: typeof SEAM_VERSION === 'string' ? SEAM_VERSION : 'dev' },
+      serverInfo: { name: 'seam', version: VERSION },
     };
   });
 
-  documents.onDidOpen((e) => schedule(e.document.uri));
-  documents.onDidChangeContent((e) => schedule(e.document.uri));
+  documents.onDidOpen((e) => changed([pathOf(e.document.uri)]));
+  documents.onDidChangeContent((e) => changed([pathOf(e.document.uri)]));
   documents.onDidClose((e) => {
     latest.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    changed([pathOf(e.document.uri)]); // the file on disk stands in for it again
   });
+  // Files changed on disk (seam.toml, flake.nix after a convert, a manifest no editor has open).
+  connection.onDidChangeWatchedFiles((e) => changed(e.changes.map((c) => pathOf(c.uri))));
 
   connection.onHover((params) => {
-    const a =
-      latest.get(params.textDocument.uri) ??
-      (documents.get(params.textDocument.uri) ? analyze(pathOf(params.textDocument.uri), texts, roots) : undefined);
+    const uri = params.textDocument.uri;
+    const a = latest.get(uri) ?? (documents.get(uri) ? analyze(pathOf(uri), texts, roots, snapshot(rootOf(uri))) : undefined);
     if (!a) return null;
     const text = hover(a, pathOf(params.textDocument.uri), params.position.line, params.position.character);
     return text ? { contents: { kind: 'markdown', value: text } } : null;
@@ -130,7 +148,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         for (const owner of ['uv', 'nix'] as const) {
           let edit: ReturnType<typeof ownerEdit>;
           try {
-            edit = ownerEdit(a, data.package, owner);
+            edit = ownerEdit(a.project, data.package, owner);
           } catch {
             continue; // seam.toml does not parse: its own diagnostics say where
           }
@@ -155,7 +173,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
                 changes: {
                   [target]: [
                     {
-                      range: { start: { line: 0, character: 0 }, end: { line: (a.configText ?? '').split('\n').length + 1, character: 0 } },
+                      range: {
+                        start: { line: 0, character: 0 },
+                        end: { line: (a.project.settings.text ?? '').split('\n').length + 1, character: 0 },
+                      },
                       newText: edit.text,
                     },
                   ],
@@ -179,5 +200,3 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.listen();
   return connection;
 }
-
-declare const SEAM_VERSION: string | undefined;

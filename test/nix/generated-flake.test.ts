@@ -9,10 +9,9 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { convertProject, projectManifests } from '../../src/core/generate/convert';
-import { nixString } from '../../src/core/generate/escape';
 import { applyWrites, planWrites } from '../../src/core/generate/write';
-import { readProject } from '../../src/core/manifests/index';
+import { openProject } from '../../src/core/project';
+import { nixString } from '../../src/core/text/escape';
 import { nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
 import { HOSTILE } from '../support/hostile';
 import { makeSeamStub } from '../support/seam-stub';
@@ -26,8 +25,7 @@ const run = (cmd: string, args: string[], cwd: string) => {
 /** Converts `files` into a git repository (a flake in git sees only tracked files). */
 function project(files: Record<string, string>): string {
   const root = tree(files);
-  const { files: manifests, userPyproject } = projectManifests(root);
-  const conv = convertProject({ root, model: readProject(manifests), userPyproject, seamVersion: 'test' });
+  const conv = openProject(root).conversion({ seamVersion: 'test' });
   applyWrites(root, planWrites(root, conv.files, false));
   run('git', ['init', '-q'], root);
   run('git', ['add', '-A'], root);

@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyTo, cachedEnv, driverLibFolder, ResolveError, type Runner, resolveEnv, runProcess } from '../../src/core/env/resolve';
+import { driverLinkFolder } from '../../src/core/env/driver';
+import { runProcess } from '../../src/core/env/process';
+import { cachedEnv, ResolveError, type Runner, resolveEnv } from '../../src/core/env/resolve';
+import { applyEnvironment, terminalEnvironment } from '../../src/core/env/terminal';
 import { FIXTURES, nixEnv, skipBecause, tree, which } from '../helpers';
 
 const FLAKE = fs.readFileSync(path.join(FIXTURES, 'env-flake', 'flake.nix'), 'utf8');
@@ -81,7 +84,7 @@ describe('environment resolution (real nix print-dev-env)', function () {
     assert.equal(after.fromCache, true);
     assert.equal(after.env.variables.VIRTUAL_ENV, path.join(root, '.venv'));
     assert.deepEqual(after.env.path, [path.join(root, '.venv', 'bin'), '/fixture/cpu/bin']);
-    const full = applyTo({ PATH: '/usr/bin', PYTHONPATH: '/leak' }, after.env);
+    const full = applyEnvironment({ PATH: '/usr/bin', PYTHONPATH: '/leak' }, terminalEnvironment(after.env, null));
     assert.equal(full.PATH, `${path.join(root, '.venv', 'bin')}:/fixture/cpu/bin:/usr/bin`);
     assert.ok(!('PYTHONPATH' in full));
   });
@@ -131,13 +134,18 @@ describe('environment resolution (real nix print-dev-env)', function () {
 
   it("puts a folder of only the host driver's libraries ahead of CUDA stubs", async () => {
     const host = tree({ 'libcuda.so.1': '', 'libcuda.so.570.133.20': '', 'libnvidia-ml.so.1': '', 'libcudart.so.12': '', 'libz.so.1': '' });
-    const dest = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-drv-')), 'driver');
-    assert.equal(driverLibFolder(host, dest), dest);
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-drv-'));
+    const dest = driverLinkFolder(host, cache)!;
+    assert.equal(path.dirname(dest), path.join(cache, 'driver-libs'));
     assert.deepEqual(fs.readdirSync(dest).sort(), ['libcuda.so.1', 'libcuda.so.570.133.20', 'libnvidia-ml.so.1']);
     assert.equal(fs.readlinkSync(path.join(dest, 'libcuda.so.1')), path.join(host, 'libcuda.so.1'));
-    assert.equal(driverLibFolder(tree({ 'libz.so.1': '' }), dest), null, 'no libcuda: nothing to expose');
+    assert.equal(driverLinkFolder(host, cache), dest, 'the same driver: the same folder');
+    assert.equal(driverLinkFolder(tree({ 'libz.so.1': '' }), cache), null, 'no libcuda: nothing to expose');
     const { root, cacheDir } = setup();
     const cuda = await resolveEnv(opts(root, cacheDir, 'cuda'));
-    assert.equal(applyTo({ PATH: '/usr/bin' }, cuda.env, dest).LD_LIBRARY_PATH, `${dest}:/fixture/cuda/stubs`);
+    assert.equal(
+      applyEnvironment({ PATH: '/usr/bin' }, terminalEnvironment(cuda.env, dest)).LD_LIBRARY_PATH,
+      `${dest}:/fixture/cuda/stubs`,
+    );
   });
 });

@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nixString } from '../../src/core/generate/escape';
 import { systemAttrs } from '../../src/core/generate/flake';
 import bundled from '../../src/core/knowledge/data/knowledge.json';
+import { nixString } from '../../src/core/text/escape';
 import { FIXTURES } from '../helpers';
 
 export function hostPython(): { executable: string; version: string } | null {

@@ -5,9 +5,8 @@ import * as path from 'node:path';
 import { setOwnerOverride } from '../../src/core/config/edit';
 import { DEFAULT_SEAM_CONFIG, readSeamToml, writeSeamToml } from '../../src/core/config/seamToml';
 import { evaluateSetup, parseNvidiaSmi, parseProcNvidia, type SetupProbes } from '../../src/core/env/setup';
-import { convertProject, projectManifests } from '../../src/core/generate/convert';
 import { planWrites } from '../../src/core/generate/write';
-import { readProject } from '../../src/core/manifests/index';
+import { openProject } from '../../src/core/project';
 import { kindsLabel } from '../../src/extension/models/kinds';
 import { escapeHtml, planViewModel, renderPlanHtml } from '../../src/extension/models/planView';
 import { next, present, type StatusState } from '../../src/extension/models/status';
@@ -90,9 +89,9 @@ describe('status item (state machine)', () => {
 
 describe('plan view', () => {
   const root = path.join(ROOT, 'examples', 'ml-project');
-  const { files, userPyproject } = projectManifests(root);
-  const conv = convertProject({ root, model: readProject(files), userPyproject, seamVersion: 't' });
-  const model = planViewModel(conv.plan, planWrites(root, conv.files, false), 'ml-project', true);
+  const project = openProject(root);
+  const conv = project.conversion({ seamVersion: 't' });
+  const model = planViewModel(project, planWrites(root, conv.files, false), 'ml-project', true);
   it('puts conflicts first with the three choices, then every package with owners, version and reason', () => {
     assert.deepEqual(
       model.conflicts.map((c) => c.name),
@@ -134,7 +133,7 @@ describe('plan view', () => {
     assert.match(blocked, /<button id="convert" data-force="1">Convert, replacing the files above/);
   });
   it('names the kinds of manifest the way users say them', () => {
-    assert.equal(kindsLabel(readProject(files).manifests), 'conda + pip + pyproject');
+    assert.equal(kindsLabel(project.model.manifests), 'conda + pip + pyproject');
     assert.equal(
       kindsLabel([
         { kind: 'pipfile', requirements: [] },

@@ -3,22 +3,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { DEFAULT_SEAM_CONFIG, readSeamToml, writeSeamToml } from '../../src/core/config/seamToml';
-import { convertProject, projectManifests } from '../../src/core/generate/convert';
-import { commentText, nixAttrName, nixIndented, nixString, tomlString } from '../../src/core/generate/escape';
+import { convertProject } from '../../src/core/generate/convert';
 import { generateFlake, shellContents, systemAttrs } from '../../src/core/generate/flake';
 import { generatePyproject, projectName, uvProject } from '../../src/core/generate/pyproject';
 import { applyWrites, diffWrite, ownership, planWrites, sign, withBlock } from '../../src/core/generate/write';
 import { defaultKnowledge } from '../../src/core/knowledge/index';
 import { findManifests, readProject } from '../../src/core/manifests/index';
 import { planProject } from '../../src/core/plan/planner';
+import { openProject } from '../../src/core/project';
+import { commentText, nixAttrName, nixIndented, nixString, tomlString } from '../../src/core/text/escape';
 import { ROOT, snapshot, tree } from '../helpers';
 import { HOSTILE } from '../support/hostile';
 
 const toml = (text: string) => getStaticTOMLValue(parseTOML(text)) as unknown as Record<string, any>;
-const convertDir = (root: string) => {
-  const { files, userPyproject } = projectManifests(root);
-  return convertProject({ root, model: readProject(files), userPyproject, seamVersion: 'test' });
-};
+const convertDir = (root: string) => openProject(root).conversion({ seamVersion: 'test' });
 
 describe('escaping', () => {
   it('writes Nix strings that cannot be broken out of', () => {

@@ -3,10 +3,10 @@
  * owner. Only the one line is added or replaced; every other byte, comment included, stays.
  */
 import { SeamError } from '../errors';
-import { tomlKey, tomlString } from '../generate/escape';
 import { parseLocatedToml } from '../manifests/toml';
 import { normalizeName } from '../model/names';
 import type { Owner } from '../plan/types';
+import { tomlKey, tomlString } from '../text/escape';
 
 /** seam.toml text with `[overrides] <name> = { owner = "<owner>" }`. Throws SeamError when the file does not parse. */
 export function setOwnerOverride(text: string, name: string, owner: Exclude<Owner, 'system'>): string {

@@ -4,10 +4,10 @@
  */
 import type { Problem } from '../errors';
 import { SeamError } from '../errors';
-import { commentText, tomlKey, tomlString } from '../generate/escape';
 import { parseLocatedToml } from '../manifests/toml';
 import { normalizeName } from '../model/names';
 import { DEFAULT_CONFIG, type Owner, type PlanConfig, TARGETS, type Target, type VersionPolicy } from '../plan/types';
+import { commentText, tomlKey, tomlString } from '../text/escape';
 
 export const SEAM_TOML = 'seam.toml';
 

@@ -1,7 +1,7 @@
 /** Runs the machine probes (nix, nvidia-smi, /proc, ldconfig) for `seam doctor` and the editor. Only call this where running programs is allowed. */
 import * as fs from 'node:fs';
 import { GPU_QUERY, type GpuProbes } from './gpu';
-import { type Runner, runProcess } from './resolve';
+import { type Runner, runProcess } from './process';
 import type { SetupProbes } from './setup';
 
 const readOrNull = (p: string) => {
@@ -21,12 +21,17 @@ async function output(runner: Runner, cmd: string, args: string[], signal?: Abor
   }
 }
 
+/** `ldconfig -p` (on PATH, else /sbin/ldconfig: not on a user's PATH on Debian), or null. */
+export async function ldconfigOutput(runner: Runner = runProcess, signal?: AbortSignal): Promise<string | null> {
+  return (await output(runner, 'ldconfig', ['-p'], signal)) ?? (await output(runner, '/sbin/ldconfig', ['-p'], signal));
+}
+
 export async function probeGpu(runner: Runner = runProcess, signal?: AbortSignal, platform = process.platform): Promise<GpuProbes> {
   if (platform !== 'linux') return { platform, query: null, table: null, procNvidia: null, wsl: false, nixos: false, ldconfig: null };
   const query = await output(runner, 'nvidia-smi', GPU_QUERY, signal);
   const failed = query !== null && !/^\s*[^,\n]+,\s*\d+\.\d+/m.test(query);
   const table = failed ? await output(runner, 'nvidia-smi', [], signal) : null;
-  const ldconfig = (await output(runner, 'ldconfig', ['-p'], signal)) ?? (await output(runner, '/sbin/ldconfig', ['-p'], signal));
+  const ldconfig = await ldconfigOutput(runner, signal);
   return {
     platform,
     query,

@@ -5,57 +5,13 @@
  * any stub. Cached by the content of flake.nix, flake.lock and seam.toml, the target, the system
  * and the nix binary, so a second resolve (or switching back) runs no nix at all.
  */
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { SeamError } from '../errors';
+import { abortError, type Runner, type RunResult, runProcess } from './process';
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** Each line of stderr as it arrives (for the log). */
-  onStderr?: (line: string) => void;
-}
-
-export type Runner = (cmd: string, args: string[], options: RunOptions) => Promise<RunResult>;
-
-/** Runs a program without a shell. Rejects with code ENOENT when it is not there; a cancel or timeout kills it. */
-export const runProcess: Runner = (cmd, args, options) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, signal: options.signal, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Our own time limit: spawn's `timeout` leaves its timer running when the program is missing.
-    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
-    const out: Buffer[] = [];
-    let err = '';
-    let partial = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      const text = b.toString('utf8');
-      err += text;
-      partial += text;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) options.onStderr?.(l);
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (partial) options.onStderr?.(partial);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
-    });
-  });
+export type { Runner, RunOptions, RunResult } from './process';
 
 export interface ResolvedEnv {
   target: string;
@@ -323,7 +279,7 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
     if (err.name === 'AbortError') throw e;
     throw new ResolveError(`could not run nix: ${err.message}`, 'eval', 'see the Seam log', '');
   }
-  if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  if (options.signal?.aborted) throw abortError();
   if (result.code !== 0) {
     const c = classifyNixError(result.stderr, options.target);
     throw new ResolveError(c.message, c.kind, c.fix, result.stderr);
@@ -335,30 +291,4 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
   fs.writeFileSync(tmp, JSON.stringify(env));
   fs.renameSync(tmp, file);
   return { env, fromCache: false };
-}
-
-/** A folder holding only the host driver's libraries (symlinks), so it can go ahead of any CUDA stub. */
-export function driverLibFolder(hostDir: string, dest: string): string | null {
-  let names: string[];
-  try {
-    names = fs.readdirSync(hostDir).filter((n) => /^lib(cuda|nvidia-[a-z0-9-]+|nvcuvid|nvoptix|nvidia-ml)\.so(\.\d+)*$/.test(n));
-  } catch {
-    return null;
-  }
-  if (!names.some((n) => n.startsWith('libcuda.so'))) return null;
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.mkdirSync(dest, { recursive: true });
-  for (const n of names) fs.symlinkSync(nodePath.join(hostDir, n), nodePath.join(dest, n));
-  return dest;
-}
-
-/** The full environment for a process (a terminal profile, `seam shell`): `base` with the resolved one applied. */
-export function applyTo(base: NodeJS.ProcessEnv, env: ResolvedEnv, driverDir?: string | null): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...base, ...env.variables };
-  for (const k of env.unset) delete out[k];
-  out.PATH = [...env.path, ...(base.PATH ? [base.PATH] : [])].join(':');
-  if (driverDir && env.target === 'cuda')
-    out.LD_LIBRARY_PATH = [driverDir, ...(env.variables.LD_LIBRARY_PATH ? [env.variables.LD_LIBRARY_PATH] : [])].join(':');
-  out.SEAM_TARGET = env.target;
-  return out;
 }

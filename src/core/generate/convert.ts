@@ -4,37 +4,17 @@
  * write.ts lands the files all-or-nothing.
  */
 
-import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { DEFAULT_SEAM_CONFIG, SEAM_TOML, type SeamConfig, writeSeamToml } from '../config/seamToml';
 import { defaultKnowledge, type Knowledge } from '../knowledge/index';
 import type { ProjectModel } from '../manifests/index';
-import { findManifests } from '../manifests/index';
 import { planProject } from '../plan/planner';
 import { formatPlan } from '../plan/report';
 import type { Plan } from '../plan/types';
 import { generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
 import { withUvConstraints } from './pyprojectEdit';
-import { type GeneratedFile, ownership } from './write';
-
-/** The manifests of the project at `root`: a pyproject.toml Seam generated is its output, not a manifest. */
-export function projectManifests(root: string): { files: string[]; userPyproject: boolean } {
-  const pyproject = nodePath.join(root, 'pyproject.toml');
-  let owner: ReturnType<typeof ownership> = 'missing';
-  try {
-    owner = ownership(fs.readFileSync(pyproject, 'utf8'));
-  } catch {
-    /* no pyproject.toml */
-  }
-  const generated = owner === 'seam' || owner === 'edited';
-  return {
-    files: findManifests(root).filter(
-      (f) => !(generated && f === pyproject) && !nodePath.basename(nodePath.dirname(f)).startsWith('.seam-write-'),
-    ),
-    userPyproject: owner === 'user',
-  };
-}
+import type { GeneratedFile } from './write';
 
 export const PLAN_REPORT = 'seam-plan.txt';
 
@@ -48,6 +28,8 @@ export interface ConvertInput {
   seamVersion: string;
   /** The team's pyproject.toml text, to add Seam's constraint block to (`--update-pyproject`). */
   updatePyproject?: string;
+  /** The plan, when the caller has it already (the project snapshot); else planned here. */
+  plan?: Plan;
 }
 
 export interface Conversion {
@@ -62,7 +44,7 @@ export function convertProject(input: ConvertInput): Conversion {
   const config = input.config ?? DEFAULT_SEAM_CONFIG;
   const knowledge = input.knowledge ?? defaultKnowledge();
   const { root, model } = input;
-  const plan = planProject(model, config, knowledge);
+  const plan = input.plan ?? planProject(model, config, knowledge);
   const rel = (p: string) => {
     const r = nodePath.relative(root, p);
     return (r && !r.startsWith('..') ? r : p).split(nodePath.sep).join('/');

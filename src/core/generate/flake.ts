@@ -5,10 +5,13 @@
  * Deterministic: the same plan and settings give the same bytes.
  */
 import type { SeamConfig } from '../config/seamToml';
+import { driverShellCode } from '../env/driver';
 import type { Knowledge } from '../knowledge/index';
 import { type Plan, TARGETS, type Target } from '../plan/types';
-import { commentText, isNixAttrPath, nixAttrName, nixIndented, nixSelect, nixString } from './escape';
+import { commentText, isNixAttrPath, nixAttrName, nixIndented, nixSelect, nixString } from '../text/escape';
 import { UV_HELPER } from './helper';
+
+const indent = (text: string, by: string) => text.replace(/^(?=.)/gm, by);
 
 export interface FlakeInput {
   plan: Plan;
@@ -88,11 +91,8 @@ else
   echo "seam: $seam_venv is not a virtual environment; leaving it alone" >&2
 fi
 if [ "$SEAM_TARGET" = cuda ]; then
-  # The driver (libcuda) comes from the host; put it ahead of any stubs.
-  if [ -d /run/opengl-driver/lib ]; then export LD_LIBRARY_PATH="/run/opengl-driver/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  elif [ -z "\${SEAM_QUIET:-}" ]; then echo "seam: no /run/opengl-driver/lib (not NixOS): on other distributions run GPU programs through nixGL or nix-gl-host" >&2
-  fi
-fi
+  # The driver (libcuda) comes from the host, ahead of any stub: the same policy as Seam's terminals.
+${indent(driverShellCode(), '  ')}fi
 `;
 
 export function generateFlake(input: FlakeInput): string {

@@ -12,7 +12,7 @@ import type { PackageIndex, Requirement } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { isValidVersion } from '../model/versions';
 import { type Plan, type PlannedPackage, TARGETS } from '../plan/types';
-import { commentText, tomlKey, tomlString } from './escape';
+import { commentText, tomlKey, tomlString } from '../text/escape';
 
 export interface UvProject {
   /** The requirement strings per scope. */

@@ -7,7 +7,7 @@
  */
 import { SeamError } from '../errors';
 import { parseLocatedToml } from '../manifests/toml';
-import { tomlString } from './escape';
+import { tomlString } from '../text/escape';
 
 const START = '# >>> seam: Nix pins these (seam convert --update-pyproject rewrites this block)';
 const END = '# <<< seam';

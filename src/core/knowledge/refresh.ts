@@ -5,7 +5,7 @@
  * This file builds the Nix expression and merges its JSON; the CLI runs nix.
  */
 
-import { nixString } from '../generate/escape';
+import { nixString } from '../text/escape';
 import type bundledType from './data/knowledge.json';
 import { bundledData } from './index';
 

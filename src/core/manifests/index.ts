@@ -3,24 +3,19 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Manifest, ManifestKind, Requirement } from '../model/manifest';
 import { specifierContains } from '../model/versions';
+import { isSigned } from '../text/signature';
 import { readCondaFile } from './conda';
+import { isSkippedDir, looksLikeConda, matchManifest } from './patterns';
 import { readPipfile } from './pipfile';
 import { readPyproject } from './pyproject';
 import { type RequirementsOptions, readRequirementsFile } from './requirements';
 import { readSetupCfg } from './setupcfg';
 import { readSetupPy } from './setuppy';
+import { peekHead, peekText } from './text';
 
-/** The manifest kind a file name implies, or null when Seam does not read such files. */
+/** The manifest kind a path implies (MANIFEST_PATTERNS), or null when Seam does not read such files. */
 export function kindOf(path: string): ManifestKind | null {
-  const base = nodePath.basename(path).toLowerCase();
-  if (base === 'pyproject.toml') return 'pyproject';
-  if (base === 'pipfile') return 'pipfile';
-  if (base === 'setup.cfg') return 'setup.cfg';
-  if (base === 'setup.py') return 'setup.py';
-  if (/\.ya?ml$/.test(base) && /(^|[-_.])(environment|env|conda)([-_.]|$)/.test(base)) return 'conda';
-  if (/\.(txt|in)$/.test(base) && /(requirement|constraint)/.test(base)) return 'requirements';
-  if (/\.(txt|in)$/.test(base) && /(^|[/\\])requirements[/\\]/i.test(path)) return 'requirements';
-  return null;
+  return matchManifest(path)?.kind ?? null;
 }
 
 /** Reads one manifest of any kind into the model. Never throws for bad content. */
@@ -56,41 +51,27 @@ function guessKind(path: string): ManifestKind {
   return 'requirements';
 }
 
-export const SKIPPED_DIRS = new Set([
-  '.git',
-  '.hg',
-  '.svn',
-  'node_modules',
-  '.venv',
-  'venv',
-  '.tox',
-  '.nox',
-  '__pycache__',
-  '.mypy_cache',
-  '.pytest_cache',
-  '.ruff_cache',
-  'build',
-  'dist',
-  'site-packages',
-  '.direnv',
-  '.eggs',
-  'result',
-  '.idea',
-  '.vscode',
-  '.seam',
-]);
-
 export interface FindOptions {
   maxDepth?: number;
   maxEntries?: number;
 }
 
-/** Finds manifests under `root`, skipping VCS, virtualenv and build folders. Sorted, deterministic. */
-export function findManifests(root: string, options: FindOptions = {}): string[] {
+export interface Discovered {
+  /** The manifests, sorted: every file a MANIFEST_PATTERNS glob matches, outside skipped folders. */
+  manifests: string[];
+  /** Files that match but that Seam generated (their signature says so): its output, never read as manifests. */
+  generated: string[];
+}
+
+/**
+ * Finds the manifests under `root`, skipping VCS, virtualenv and build folders, and files Seam
+ * generated. Sorted, deterministic. Unsaved editor texts (withOverlay) stand in for the files.
+ */
+export function discoverManifests(root: string, options: FindOptions = {}): Discovered {
   const maxDepth = options.maxDepth ?? 8;
   let budget = options.maxEntries ?? 50_000;
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
+  const found: Discovered = { manifests: [], generated: [] };
+  const walk = (dir: string, rel: string, depth: number) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -101,15 +82,26 @@ export function findManifests(root: string, options: FindOptions = {}): string[]
     for (const e of entries) {
       if (--budget < 0) return;
       const full = nodePath.join(dir, e.name);
+      const relPath = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info') && depth < maxDepth) walk(full, depth + 1);
-      } else if (e.isFile() && kindOf(full)) {
-        found.push(full);
+        if (!isSkippedDir(e.name) && depth < maxDepth) walk(full, relPath, depth + 1);
+        continue;
       }
+      if (!e.isFile()) continue;
+      const pattern = matchManifest(relPath);
+      if (!pattern) continue;
+      const head = peekHead(full);
+      if (head !== null && isSigned(head)) found.generated.push(full);
+      else if (!pattern.byFolder || looksLikeConda(peekText(full) ?? '')) found.manifests.push(full);
     }
   };
-  walk(root, 0);
+  walk(root, '', 0);
   return found;
+}
+
+/** The manifests under `root` (see discoverManifests). */
+export function findManifests(root: string, options: FindOptions = {}): string[] {
+  return discoverManifests(root, options).manifests;
 }
 
 /** A requirement declared in more than one place, with whether the declarations can agree. */

@@ -9,6 +9,7 @@ import { type Problem, SeamError, type Severity } from '../errors';
 import { emptyManifest, type Manifest, type Requirement, type Scope, type SourceLocation } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { parseRequirement } from '../model/pep508';
+import { isSigned } from '../text/signature';
 import { type SplitError, shlexSplit } from './shlex';
 import { readTextFile, splitLines } from './text';
 
@@ -599,7 +600,7 @@ function archiveName(ref: string): string | null {
   return sdist ? sdist[1] : null;
 }
 
-/** The name a local project declares, read (never run) from its pyproject.toml or setup.cfg. */
+/** The name a local project declares, read (never run) from its own pyproject.toml or setup.cfg (never from one Seam generated). */
 function localProjectName(dir: string): string | null {
   for (const [file, re] of [
     ['pyproject.toml', /^\[project\][^[]*?^name\s*=\s*["']([^"']+)["']/ms],
@@ -607,6 +608,7 @@ function localProjectName(dir: string): string | null {
   ] as const) {
     try {
       const text = fs.readFileSync(nodePath.join(dir, file), 'utf8');
+      if (isSigned(text)) continue; // Seam's generated pyproject.toml names Seam's uv project, not this one
       const found = re.exec(text);
       if (found) return found[1];
     } catch {

@@ -28,6 +28,33 @@ export function withOverlay<T>(texts: (path: string) => string | undefined, fn: 
   }
 }
 
+/** The text at `path` (an unsaved editor text first), or null when it cannot be read; never throws. */
+export function peekText(path: string, maxBytes = MAX_MANIFEST_BYTES): string | null {
+  const open = overlay?.(path);
+  if (open !== undefined) return open;
+  try {
+    return fs.statSync(path).size > maxBytes ? null : fs.readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The first `bytes` bytes at `path` as text (an unsaved editor text first), or null; never throws. */
+export function peekHead(path: string, bytes = 512): string | null {
+  const open = overlay?.(path);
+  if (open !== undefined) return open.slice(0, bytes);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, bytes, 0)).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Reads `path` as text. Throws SeamError (with path and line) when it cannot be read at all. */
 export function readTextFile(path: string, maxBytes = MAX_MANIFEST_BYTES): TextFile {
   const open = overlay?.(path);

@@ -304,6 +304,7 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     column: src?.column ?? 1,
     severity: config.policy === 'strict' ? 'error' : 'warning',
     code: 'plan/version-conflict',
+    package: p.name,
     message: `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
   });
 }

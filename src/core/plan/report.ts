@@ -1,6 +1,6 @@
 /** Views of a plan: the JSON `seam plan --json` prints and the table a person reads in seconds. */
 import type { Problem } from '../errors';
-import { plainStyle, type Style } from '../report';
+import { plainStyle, type Style } from '../manifests/report';
 import { type Plan, type PlannedPackage, TARGETS, type Target } from './types';
 
 export interface PlanJson {

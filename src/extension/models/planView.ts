@@ -4,10 +4,12 @@
  * View model and HTML are pure (no `vscode`), so plain mocha tests them; every text from a
  * manifest is HTML-escaped.
  */
+import * as nodePath from 'node:path';
 import type { PlannedWrite } from '../../core/generate/write';
 import { diffWrite } from '../../core/generate/write';
-import type { Plan, Target } from '../../core/plan/types';
+import type { Target } from '../../core/plan/types';
 import { TARGETS } from '../../core/plan/types';
+import type { ProjectSnapshot } from '../../core/project';
 
 export type Choice = 'accept-nix' | 'move-to-uv' | 'keep-pin';
 
@@ -20,13 +22,16 @@ export interface PlanViewModel {
   rows: { name: string; owners: Record<Target, string>; version: string; requested: string; reason: string; warn: boolean }[];
   hidden: string[];
   files: { path: string; action: string; note?: string; diff: string }[];
+  /** Every finding of the project (the same list `seam plan` and the language server report), paths relative to it. */
+  problems: { path: string; line: number; column: number; severity: string; code: string; message: string }[];
   blocked: boolean;
   trusted: boolean;
 }
 
 const OWNER: Record<string, string> = { nix: 'Nix', uv: 'uv', system: 'system', skip: '—' };
 
-export function planViewModel(plan: Plan, writes: PlannedWrite[], folder: string, trusted: boolean): PlanViewModel {
+export function planViewModel(project: ProjectSnapshot, writes: PlannedWrite[], folder: string, trusted: boolean): PlanViewModel {
+  const plan = project.plan;
   const shown = plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] !== 'skip'));
   const count = (o: string) => plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   return {
@@ -57,6 +62,14 @@ export function planViewModel(plan: Plan, writes: PlannedWrite[], folder: string
     })),
     hidden: plan.packages.filter((p) => !shown.includes(p)).map((p) => p.name),
     files: writes.map((w) => ({ path: w.path, action: w.action, ...(w.note ? { note: w.note } : {}), diff: diffWrite(w) })),
+    problems: project.findings.map((f) => ({
+      path: nodePath.relative(project.root, f.path) || f.path,
+      line: f.line,
+      column: f.column,
+      severity: f.severity,
+      code: f.code,
+      message: f.message,
+    })),
     blocked: writes.some((w) => w.action === 'blocked'),
     trusted,
   };
@@ -88,6 +101,13 @@ export function renderPlanHtml(m: PlanViewModel, opts: { nonce: string; cspSourc
         `<tr${r.warn ? ' class="warn"' : ''}><td>${e(r.name)}</td><td class="o-${e(r.owners.cpu)}">${e(r.owners.cpu)}</td><td class="o-${e(r.owners.cuda)}">${e(r.owners.cuda)}</td><td>${e(r.version)}</td><td>${e(r.requested)}</td><td>${e(r.reason)}</td></tr>`,
     )
     .join('');
+  // Version conflicts have their own section above; everything else the manifests and the plan say.
+  const problems = m.problems.filter((p) => p.code !== 'plan/version-conflict');
+  const problemList = problems.length
+    ? `<details${problems.some((p) => p.severity !== 'info') ? ' open' : ''} class="problems"><summary>${problems.length} thing${problems.length === 1 ? '' : 's'} to know (the same list as <code>seam plan</code> and the editor's squiggles)</summary><ul>${problems
+        .map((p) => `<li class="sev-${e(p.severity)}">${e(p.severity)} · ${e(p.path)}:${p.line} · ${e(p.message)}</li>`)
+        .join('')}</ul></details>`
+    : '';
   const files = m.files
     .map(
       (f) =>
@@ -121,6 +141,7 @@ button:disabled { opacity: 0.5; cursor: default; }
 pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; max-height: 320px; }
 .act { display: inline-block; min-width: 72px; font-weight: 600; } .act-blocked { color: var(--vscode-errorForeground); } .act-unchanged, .act-keep { color: var(--vscode-descriptionForeground); }
 .note { color: var(--vscode-descriptionForeground); }
+.problems li { margin: 2px 0; } .sev-error { color: var(--vscode-errorForeground); } .sev-warning { color: var(--vscode-editorWarning-foreground); }
 </style></head>
 <body>
 <h1>Seam plan for ${e(m.folder)}</h1>
@@ -128,6 +149,7 @@ pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow
 <p class="sub">${e(m.python)}</p>
 <p class="sub">${e(m.cuda)}</p>
 ${conflicts}
+${problemList}
 <h2>Packages</h2>
 <table><thead><tr><th>package</th><th>cpu</th><th>cuda</th><th>nixpkgs</th><th>requested</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>
 ${m.hidden.length ? `<p class="note">Not installed by anyone: ${e(m.hidden.join(', '))}</p>` : ''}

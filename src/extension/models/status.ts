@@ -114,7 +114,15 @@ export function tooltipLines(state: Extract<StatusState, { kind: 'ready' }>): st
   return lines;
 }
 
-export function present(state: StatusState): StatusView {
+/** What the item shows; with `showFolder` (several workspace folders) the text names the folder. */
+export function present(state: StatusState, options: { showFolder?: boolean } = {}): StatusView {
+  const view = presentState(state);
+  if (options.showFolder && view.visible && 'folder' in state && state.folder)
+    view.text = view.text.replace(/^(\$\([^)]+\)) /, `$1 ${state.folder}: `);
+  return view;
+}
+
+function presentState(state: StatusState): StatusView {
   switch (state.kind) {
     case 'hidden':
       return { visible: false, text: '', tooltip: '' };

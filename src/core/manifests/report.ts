@@ -1,8 +1,8 @@
 /** Plain-data views of the model: the JSON `seam inspect --json` prints, and a text summary. */
 import * as nodePath from 'node:path';
-import type { Problem } from './errors';
-import type { ProjectModel } from './manifests/index';
-import type { Manifest, Requirement, SourceLocation } from './model/manifest';
+import type { Problem } from '../errors';
+import type { Manifest, Requirement, SourceLocation } from '../model/manifest';
+import type { ProjectModel } from './index';
 
 export interface InspectJson {
   manifests: {
