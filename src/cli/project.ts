@@ -172,7 +172,11 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
       onStderr: (l) => io.err(`nix: ${l}\n`),
     });
     if (r.code !== 0) {
-      const why = r.stderr.split('\n').find((l) => /^error:/.test(l.trim()))?.trim() ?? `nix exited with ${r.code}`;
+      const why =
+        r.stderr
+          .split('\n')
+          .find((l) => /^error:/.test(l.trim()))
+          ?.trim() ?? `nix exited with ${r.code}`;
       io.err(`seam index refresh: nix eval of ${ref} failed: ${why}\n`);
       return 1;
     }

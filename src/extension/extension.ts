@@ -9,6 +9,7 @@ import { errorMessage } from '../core/errors';
 import type { EnvController } from './environment';
 import { createLog } from './log';
 import type { LspController } from './lsp';
+import { startOnce } from './models/once';
 import type { StatusController } from './status';
 import type { SeamWorkspace } from './workspace';
 
@@ -59,24 +60,17 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const started = performance.now();
   const log = createLog();
   context.subscriptions.push(log);
-  let ready: Promise<Ctx> | undefined;
-  /** The features, started once; a failed start is forgotten so that the next command tries again. */
-  const ctx = () => {
-    ready ??= start(context, log).catch((e) => {
-      ready = undefined;
-      throw e;
-    });
-    return ready;
-  };
+  // The features, started once; a failed start is forgotten so that the next command tries again.
+  const ready = startOnce(() => start(context, log));
   for (const [id, fn] of Object.entries(commands)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async () => {
         try {
-          return await fn(await ctx());
+          return await fn(await ready.get());
         } catch (e) {
           const message = errorMessage(e);
           log.error(e instanceof Error ? e : message);
-          (await ready?.catch(() => undefined))?.status.failed(message);
+          (await ready.settled())?.status.failed(message);
           const choice = await vscode.window.showErrorMessage(`Seam: ${message}`, 'Show log');
           if (choice === 'Show log') log.show();
           return undefined;
@@ -88,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   log.info(
     `Seam activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: reading only'})`,
   );
-  setTimeout(() => void ctx().catch((e) => log.error(e instanceof Error ? e : String(e))), 0);
+  setTimeout(() => void ready.get().catch((e) => log.error(e instanceof Error ? e : errorMessage(e))), 0);
   return { activationMs };
 }
 

@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import { applyWrites, planWrites } from '../../src/core/generate/write';
 import { openProject } from '../../src/core/project';
 import { nixString } from '../../src/core/text/escape';
-import { nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
+import { nixEnv, skipBecause, tree, which } from '../helpers';
 import { HOSTILE } from '../support/hostile';
+import { SHAPES } from '../support/projects';
 import { makeSeamStub } from '../support/seam-stub';
 
 const run = (cmd: string, args: string[], cwd: string) => {
@@ -31,34 +32,6 @@ function project(files: Record<string, string>): string {
   run('git', ['add', '-A'], root);
   return root;
 }
-
-const SHAPES: Record<string, Record<string, string>> = {
-  'conda + pip with CUDA (the example)': Object.fromEntries(
-    ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'].map((f) => [
-      f,
-      fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f), 'utf8'),
-    ]),
-  ),
-  'requirements with no GPU packages': { 'requirements.txt': 'requests>=2\nrich\nclick==8.1.7\n' },
-  'jax with cuda12 extras (Pipfile, Python 3.10)': {
-    Pipfile: '[packages]\njax = {extras = ["cuda12"], version = ">=0.4"}\nflax = "*"\n[requires]\npython_version = "3.10"\n',
-  },
-  'tensorflow-gpu and faiss-gpu (poetry)': {
-    'pyproject.toml': '[tool.poetry]\nname = "tf"\n[tool.poetry.dependencies]\npython = "^3.11"\ntensorflow-gpu = "*"\nfaiss-gpu = "*"\n',
-  },
-  'PEP 621 with torch from the cu121 index': {
-    'pyproject.toml': '[project]\nname = "p"\nrequires-python = ">=3.12"\ndependencies = ["torch==2.2.1+cu121", "numpy"]\n',
-    'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu121\ntorch\n',
-  },
-  'conda system tools and CUDA libraries': {
-    'environment.yml': 'name: sys\ndependencies:\n  - python=3.12\n  - ffmpeg\n  - gdal\n  - cudnn\n  - nccl\n  - cuda-nvcc\n  - rust\n',
-  },
-  'hostile names and URLs': {
-    'environment.yml': `name: ${JSON.stringify(HOSTILE.join(' '))}\ndependencies:\n  - pip:\n    - "pkg @ https://example.com/\${x}/a'b/pkg-1.0.tar.gz"\n`,
-    'requirements.txt': '--index-url https://example.com/${builtins.abort}/simple\nrequests\n',
-    'requirements-$(touch PWNED)-"${builtins.abort "x"}".txt': 'six\n',
-  },
-};
 
 describe('generated flake.nix (real nix)', function () {
   this.timeout(300_000);
