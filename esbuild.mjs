@@ -14,7 +14,9 @@ const common = {
 };
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // `seam`: a small entry that answers a cached `seam env` itself and loads the full CLI for the rest.
+  { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['./seam-cli.js'] },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/seam-cli.js' },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
 ];

@@ -7,10 +7,11 @@ import { ldconfigOutput, probeSetup } from '../core/env/probe';
 import { runInteractive } from '../core/env/process';
 import { ResolveError, resolveEnv } from '../core/env/resolve';
 import { evaluateSetup } from '../core/env/setup';
-import { shellExports, terminalEnvironment } from '../core/env/terminal';
+import { terminalEnvironment } from '../core/env/terminal';
 import type { Target } from '../core/plan/types';
 import { openProject } from '../core/project';
 import { parseFlags, rootFrom } from './args';
+import { formatEnv } from './envCached';
 import { nixOf, type ProjectIo } from './project';
 
 interface Args {
@@ -76,9 +77,7 @@ export async function env(args: string[], io: ProjectIo): Promise<number> {
       log: (l) => io.err(`${l}\n`),
     });
     const driver = parsed.target === 'cuda' ? await hostDriverFolder(cacheDir, () => ldconfigOutput()) : null;
-    const terminal = terminalEnvironment(resolved, driver);
-    if (parsed.json) io.out(`${JSON.stringify({ ...terminal, key: resolved.key, system: resolved.system, fromCache }, null, 2)}\n`);
-    else io.out(shellExports(terminal));
+    io.out(formatEnv(terminalEnvironment(resolved, driver), resolved, fromCache, parsed.json));
     return 0;
   } catch (e) {
     if (e instanceof ResolveError) {

@@ -1,6 +1,7 @@
 /** The `seam` command line. Exit codes: 0 all read, 1 a file has errors, 2 bad usage. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { errorMessage } from '../core/errors';
 import { discoverManifests, type ProjectModel } from '../core/manifests/index';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/manifests/report';
 import { emptyManifest } from '../core/model/manifest';
@@ -211,7 +212,8 @@ function explainCommand(args: string[], io: Io): number {
 const wrap = (code: string) => (s: string) => (s ? `\u001b[${code}m${s}\u001b[0m` : s);
 const ansi: Style = { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: wrap('33'), cyan: wrap('36') };
 
-if (require.main === module) {
+/** Runs the command line of this process (dist/cli.js calls it; so does running this file directly). */
+export function main(): void {
   // `seam plan | head` closes the pipe early: that is not an error.
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -230,8 +232,10 @@ if (require.main === module) {
       process.exitCode = c;
     },
     (e) => {
-      process.stderr.write(`seam: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`seam: ${errorMessage(e)}\n`);
       process.exitCode = 1;
     },
   );
 }
+
+if (require.main === module) main();

@@ -84,7 +84,7 @@ export interface Editor {
   log(): string;
 }
 
-/** Starts code-server on `folder` with the .vsix installed; `trusted` false leaves Workspace Trust on (folders open restricted). */
+/** Starts code-server on `folder` (or a `.code-workspace` file) with the .vsix installed; `trusted` false leaves Workspace Trust on (folders open restricted). */
 export async function startEditor(
   tools: Toolchain,
   vsix: string,
@@ -172,7 +172,7 @@ export async function startEditor(
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
-    url: `${url}/?folder=${encodeURIComponent(folder)}`,
+    url: `${url}/?${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}`,
     base,
     log: () => fs.readFileSync(logFile, 'utf8'),
     stop: () => {

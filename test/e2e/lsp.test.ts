@@ -3,6 +3,7 @@
  * the squiggle and Seam's hover, and the quick fix corrects it.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -49,5 +50,57 @@ describe('the language server in a real VS Code (code-server)', function () {
       /torch → Nix on cpu and cuda\s+Nix: native, CUDA-aware[\s\S]*nixpkgs: torch 2\.2\.1[\s\S]*requested: >=2\.2/,
     );
     await shot(page, '22-lsp-fixed-hover');
+  });
+
+  it('recovers from a crash of the server, and "Seam: Restart language server" starts a new one', async () => {
+    const ws = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-lsp-')), 'train');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy>=1.26\n');
+    const { page, editor } = await session.open(ws, true);
+    await openPalette(page, 'requirements.txt');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'requirements.txt' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const servers = () =>
+      execFileSync('pgrep', ['-f', `${editor.base}/ext/.*dist/server\\.js`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    /** Replaces the file's text in the editor and waits until the server has flagged exactly `n` typos. */
+    const edit = async (text: string, n: number) => {
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(text);
+      await page.waitForFunction(`document.querySelectorAll('.monaco-editor .squiggly-error').length === ${n}`, undefined, {
+        timeout: 60_000,
+      });
+    };
+    const waitForServer = async (not: number[] = []) => {
+      for (let i = 0; i < 200; i++) {
+        const now = (() => {
+          try {
+            return servers();
+          } catch {
+            return [];
+          }
+        })().filter((p) => !not.includes(p));
+        if (now.length) return now;
+        await page.waitForTimeout(100);
+      }
+      throw new Error('no language server process');
+    };
+    const [first] = await waitForServer();
+    await edit('numpy>=1.26\nrich>==13\n', 1);
+    // The server dies; the client starts a new one, which checks the next edit.
+    process.kill(first, 'SIGKILL');
+    const [second] = await waitForServer([first]);
+    await edit('numpy>=1.26\nhttpx>==0.27\ntqdm>==4\n', 2);
+    await openPalette(page, '>Seam: Restart language server');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Restart language server' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const [third] = await waitForServer([first, second]);
+    assert.notEqual(third, second);
+    await edit('a>==1\nb>==2\nc>==3\n', 3);
+    await shot(page, '23-lsp-after-restart');
   });
 });

@@ -14,11 +14,21 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { libcudaDir } from './gpu';
 
 /** The driver's own libraries, as a POSIX extended regular expression (the shellHook uses it too). */
 export const DRIVER_LIBRARY_ERE = '^lib(cuda|nvcuvid|nvoptix|nvidia-[a-z0-9-]+)[.]so([.][0-9]+)*$';
 export const DRIVER_LIBRARY = new RegExp(DRIVER_LIBRARY_ERE);
+
+/** The folder the host's loader finds libcuda.so.1 in. */
+export function libcudaDir(ldconfig: string): string | null {
+  const found: { abi: string; dir: string }[] = [];
+  for (const line of ldconfig.split('\n')) {
+    const m = /^\s*libcuda\.so\.1 \(([^)]*)\) => (\S+)$/.exec(line);
+    if (m) found.push({ abi: m[1], dir: m[2].replace(/\/libcuda\.so\.1$/, '') });
+  }
+  // A 64-bit entry ("libc6,x86-64", "libc6,AArch64") over the 32-bit one ("libc6").
+  return (found.find((f) => /x86-64|AArch64|64/.test(f.abi)) ?? found[0])?.dir ?? null;
+}
 
 /** Folders that hold the GPU driver and nothing of the system: used as they are. */
 export const DRIVER_ONLY_DIRS = ['/run/opengl-driver/lib', '/usr/lib/wsl/lib'] as const;
@@ -118,6 +128,21 @@ function hostFingerprint(): string {
     parts.push('ld.so.cache:none');
   }
   return parts.join('\n');
+}
+
+/** The remembered driver folder when nothing it depends on changed (null: none here), or undefined: ask ldconfig. Runs nothing. */
+export function rememberedDriverFolder(cacheDir: string, platform = process.platform): string | null | undefined {
+  if (platform !== 'linux') return null;
+  try {
+    const cached = JSON.parse(fs.readFileSync(nodePath.join(cacheDir, 'driver.json'), 'utf8')) as {
+      fingerprint: string;
+      folder: string | null;
+    };
+    if (cached.fingerprint === hostFingerprint() && (cached.folder === null || fs.existsSync(cached.folder))) return cached.folder;
+  } catch {
+    /* not remembered yet */
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,9 @@
  */
 import { defaultKnowledge } from '../knowledge/index';
 import { compareVersions } from '../model/versions';
+import { libcudaDir } from './driver';
+
+export { libcudaDir } from './driver';
 
 export const GPU_QUERY = ['--query-gpu=name,driver_version,compute_cap,memory.total', '--format=csv,noheader'];
 
@@ -103,17 +106,6 @@ export function familyRuns(driver: string, cuda: string): boolean {
   const major = Number(cuda.split('.')[0]);
   const family = defaultKnowledge().cuda.drivers.families.find((f) => f.major === major);
   return !!family && Number(driver.split('.')[0]) >= family.minBranch;
-}
-
-/** The folder the host's loader finds libcuda.so.1 in. */
-export function libcudaDir(ldconfig: string): string | null {
-  const found: { abi: string; dir: string }[] = [];
-  for (const line of ldconfig.split('\n')) {
-    const m = /^\s*libcuda\.so\.1 \(([^)]*)\) => (\S+)$/.exec(line);
-    if (m) found.push({ abi: m[1], dir: m[2].replace(/\/libcuda\.so\.1$/, '') });
-  }
-  // A 64-bit entry ("libc6,x86-64", "libc6,AArch64") over the 32-bit one ("libc6").
-  return (found.find((f) => /x86-64|AArch64|64/.test(f.abi)) ?? found[0])?.dir ?? null;
 }
 
 export function detectMachine(p: GpuProbes): Machine {

@@ -5,7 +5,7 @@
  * collection, its terminal profiles and `seam env` all apply this; the generated shellHook
  * applies the same driver policy in shell (driver.ts).
  */
-import type { ResolvedEnv } from './resolve';
+import type { ResolvedEnv } from './cache';
 
 export interface TerminalEnvironment {
   target: string;
