@@ -1,4 +1,7 @@
-// One bundle per entry point. `node esbuild.mjs [--watch]`.
+// One bundle per entry point, and the bundled knowledge beside them (dist/data/knowledge.json:
+// read once when a plan first needs it, shared by every bundle, not parsed as code at start-up).
+// `node esbuild.mjs [--watch]`.
+import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const pkg = JSON.parse(await (await import('node:fs/promises')).readFile('package.json', 'utf8'));
@@ -21,9 +24,12 @@ const entries = [
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
 ];
 
+fs.mkdirSync('dist/data', { recursive: true });
+fs.copyFileSync('src/core/knowledge/data/knowledge.json', 'dist/data/knowledge.json');
+
 const watch = process.argv.includes('--watch');
 for (const entry of entries) {
-  const options = { ...common, ...entry };
+  const options = { ...common, ...entry, external: ['./data/knowledge.json', ...(entry.external ?? [])] };
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
 }

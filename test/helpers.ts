@@ -3,6 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { OFFLINE_NIX_CONFIG } from './support/offline-nix';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -56,13 +57,7 @@ export function which(cmd: string): string | null {
 export function nixEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    NIX_CONFIG: [
-      'experimental-features = nix-command flakes',
-      'substituters =',
-      'flake-registry =',
-      'build-users-group =',
-      'sandbox = false',
-    ].join('\n'),
+    NIX_CONFIG: OFFLINE_NIX_CONFIG,
   };
 }
 

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { EnvController } from './environment';
-import { createLog } from './log';
+import { createLog, loggable } from './log';
 import type { LspController } from './lsp';
 import { startOnce } from './models/once';
 import type { StatusController } from './status';
@@ -42,7 +42,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const ws = new SeamWorkspace(context);
   const status = new StatusController(ws);
   const env = new EnvController(context, ws, status, log);
-  const lsp = new LspController(context, log);
+  const lsp = new LspController(context, log, ws.watcher);
   context.subscriptions.push(ws, status, env, lsp);
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
@@ -52,7 +52,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   void lsp
     .start()
     .catch((e) => log.error(`the language server did not start: ${errorMessage(e)} (Seam: Restart language server tries again)`));
-  void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(e instanceof Error ? e : String(e)));
+  void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(loggable(e)));
   return { log, ws, status, env, lsp };
 }
 
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
           return await fn(await ready.get());
         } catch (e) {
           const message = errorMessage(e);
-          log.error(e instanceof Error ? e : message);
+          log.error(loggable(e));
           (await ready.settled())?.status.failed(message);
           const choice = await vscode.window.showErrorMessage(`Seam: ${message}`, 'Show log');
           if (choice === 'Show log') log.show();
@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   log.info(
     `Seam activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: reading only'})`,
   );
-  setTimeout(() => void ready.get().catch((e) => log.error(e instanceof Error ? e : errorMessage(e))), 0);
+  setTimeout(() => void ready.get().catch((e) => log.error(loggable(e))), 0);
   return { activationMs };
 }
 

@@ -4,7 +4,7 @@
  * untrusted workspaces too. A crash restarts it (a few times, then it stops and says so); "Seam:
  * Restart language server" builds a new client whatever state the old one is in.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import {
   CloseAction,
   ErrorAction,
@@ -15,7 +15,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { errorMessage } from '../core/errors';
-import { documentPatterns, watcherGlob } from '../core/manifests/patterns';
+import { documentPatterns } from '../core/manifests/patterns';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before the client stops restarting the server. */
 const MAX_CRASHES = 4;
@@ -30,6 +30,8 @@ export class LspController implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
+    /** The workspace's one file watcher: the server hears of files changed on disk through it. */
+    private readonly watcher: vscode.FileSystemWatcher,
   ) {}
 
   get running(): boolean {
@@ -39,11 +41,10 @@ export class LspController implements vscode.Disposable {
   private create(): LanguageClient {
     const module = this.context.asAbsolutePath('dist/server.js');
     const server: ServerOptions = { run: { module, transport: TransportKind.ipc }, debug: { module, transport: TransportKind.ipc } };
-    const watcher = vscode.workspace.createFileSystemWatcher(watcherGlob());
     const options: LanguageClientOptions = {
       documentSelector: documentPatterns().map((pattern) => ({ scheme: 'file', pattern })),
       outputChannel: this.log,
-      synchronize: { fileEvents: watcher },
+      synchronize: { fileEvents: this.watcher },
       errorHandler: {
         error: (error, _message, count) => {
           this.log.error(`language server: ${errorMessage(error)}`);
@@ -64,9 +65,7 @@ export class LspController implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('seam', 'Seam language server', server, options);
-    this.context.subscriptions.push(watcher);
-    return client;
+    return new LanguageClient('seam', 'Seam language server', server, options);
   }
 
   /** Starts the server (a new client when there is none, or the old one failed to start or stopped). */

@@ -7,6 +7,7 @@ import { setOwnerOverride } from '../core/config/edit';
 import { DEFAULT_SEAM_CONFIG, SEAM_TOML, writeSeamToml } from '../core/config/seamToml';
 import { errorMessage } from '../core/errors';
 import { convertCommand, prepare } from './convert';
+import { loggable } from './log';
 import { type Choice, planViewModel, renderPlanHtml } from './models/planView';
 import { type FolderState, requireTrust, type SeamWorkspace } from './workspace';
 
@@ -42,7 +43,7 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
         if (msg.type === 'convert') await convertCommand(ws, log, { state: current, force: msg.force === true });
         render(p, ws.read(state.folder));
       } catch (e) {
-        log.error(e instanceof Error ? e : errorMessage(e));
+        log.error(loggable(e));
         const pick = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}`, 'Show log');
         if (pick) log.show();
       }

@@ -7,7 +7,7 @@
  */
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { isSkippedDir, watcherGlob } from '../core/manifests/patterns';
+import { isSkippedDir, PROJECT_FILES, watcherGlob } from '../core/manifests/patterns';
 import type { Target } from '../core/plan/types';
 import { openProject, type ProjectSnapshot } from '../core/project';
 import { settings } from './config';
@@ -30,14 +30,18 @@ export class SeamWorkspace implements vscode.Disposable {
   readonly onDidWork = this.work.event;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The one watcher over every project's manifests and Seam's inputs (the language client listens to it too). */
+  readonly watcher: vscode.FileSystemWatcher;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const watcher = vscode.workspace.createFileSystemWatcher(watcherGlob());
+    this.watcher = watcher;
     const touched = (uri: vscode.Uri) => {
       const folder = vscode.workspace.getWorkspaceFolder(uri);
       if (!folder) return;
       const rel = nodePath.relative(folder.uri.fsPath, uri.fsPath).split(nodePath.sep);
-      if (rel.slice(0, -1).some(isSkippedDir) && rel.join('/') !== '.seam/index.json') return; // .venv/…/setup.cfg is not the project's
+      const own = (PROJECT_FILES as readonly string[]).includes(rel.join('/'));
+      if (!own && rel.slice(0, -1).some(isSkippedDir)) return; // .venv/lib/…/setup.cfg is not the project's
       this.invalidate(folder);
     };
     this.subscriptions.push(

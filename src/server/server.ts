@@ -52,7 +52,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       );
     } catch (e) {
       // A broken file never stops the server: say so on the file and carry on.
-      connection.console.error(`seam: ${path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      connection.console.error(`seam: ${path}: ${e instanceof Error && e.stack ? e.stack : errorMessage(e)}`);
       void connection.sendDiagnostics({
         uri,
         diagnostics: [

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { OFFLINE_NIX_CONFIG } from '../support/offline-nix';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -124,13 +125,7 @@ export async function startEditor(
     PATH: `${path.dirname(tools.node24)}:${process.env.PATH}`,
     HOME: base,
     XDG_CONFIG_HOME: path.join(base, 'xdg'),
-    NIX_CONFIG: [
-      'experimental-features = nix-command flakes',
-      'substituters =',
-      'flake-registry =',
-      'build-users-group =',
-      'sandbox = false',
-    ].join('\n'),
+    NIX_CONFIG: OFFLINE_NIX_CONFIG,
   };
   execFileSync(
     tools.codeServer,

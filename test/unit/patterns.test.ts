@@ -112,8 +112,12 @@ describe('one list of manifest patterns', () => {
     const sources = ['workspace.ts', 'lsp.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'src', 'extension', f), 'utf8')).join('\n');
     assert.match(sources, /createFileSystemWatcher\(watcherGlob\(\)\)/);
     assert.match(sources, /documentSelector: documentPatterns\(\)/);
-    const all = fs.readdirSync(path.join(ROOT, 'src', 'extension'), { recursive: true }) as string[];
-    for (const f of all.filter((x) => x.endsWith('.ts'))) {
+    const all = (fs.readdirSync(path.join(ROOT, 'src', 'extension'), { recursive: true }) as string[]).filter((x) => x.endsWith('.ts'));
+    const watchers = all.flatMap(
+      (f) => fs.readFileSync(path.join(ROOT, 'src', 'extension', f), 'utf8').match(/createFileSystemWatcher\(/g) ?? [],
+    );
+    assert.equal(watchers.length, 1, 'one file watcher for the whole extension');
+    for (const f of all) {
       const text = fs.readFileSync(path.join(ROOT, 'src', 'extension', f), 'utf8');
       assert.doesNotMatch(
         text,

@@ -5,7 +5,7 @@
  * any stub. Cached by the content of flake.nix, flake.lock and seam.toml, the target, the system
  * and the nix binary, so a second resolve (or switching back) runs no nix at all.
  */
-import { SeamError } from '../errors';
+import { errorMessage, SeamError } from '../errors';
 import { cachedEnv, envKey, nixSystem, type ResolvedEnv, storeEnv, withVenv } from './cache';
 import { abortError, type Runner, type RunResult, runProcess } from './process';
 
@@ -126,7 +126,7 @@ export function fromDevEnv(json: string, meta: { target: string; key: string; ro
     doc = JSON.parse(json);
   } catch (e) {
     throw new ResolveError(
-      `nix print-dev-env printed something that is not JSON: ${(e as Error).message}`,
+      `nix print-dev-env printed something that is not JSON: ${errorMessage(e)}`,
       'eval',
       'see the Seam log for the output',
       json.slice(0, 2000),

@@ -41,8 +41,8 @@ export const MANIFEST_PATTERNS: readonly ManifestPattern[] = [
   { kind: 'setup.py', glob: '**/setup.py' },
 ];
 
-/** Seam's own inputs beside the manifests: a change to one changes the project's snapshot too. */
-export const PROJECT_FILES = ['seam.toml', 'flake.nix', 'flake.lock', '.seam/index.json'] as const;
+/** Seam's own inputs beside the manifests (relative to the project): a change to one changes the project's snapshot or its environment. */
+export const PROJECT_FILES = ['seam.toml', 'flake.nix', 'flake.lock', 'uv.lock', '.seam/index.json', '.venv/pyvenv.cfg'] as const;
 
 /** Folders discovery never enters (VCS, virtual environments, caches, build output). */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([

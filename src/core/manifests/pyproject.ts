@@ -3,7 +3,7 @@
  * tool tables ML projects use: poetry, pdm, uv, hatch, setuptools' dynamic dependencies.
  */
 import * as nodePath from 'node:path';
-import { SeamError } from '../errors';
+import { errorMessage, SeamError } from '../errors';
 import { emptyManifest, type Manifest, type Requirement, type Scope, type SourceLocation } from '../model/manifest';
 import { normalizeName } from '../model/names';
 import { addPep508, problem, readForManifest } from './common';
@@ -221,7 +221,7 @@ class Reader {
             const converted = poetryToPep440(spec);
             if (converted !== null) this.m.python ??= { specifier: converted, source: this.loc(p) };
           } catch (e) {
-            this.warn(p, 'poetry/bad-python', `python: ${(e as Error).message}`, 'error');
+            this.warn(p, 'poetry/bad-python', `python: ${errorMessage(e)}`, 'error');
           }
         }
         continue;
@@ -248,7 +248,7 @@ class Reader {
           );
         specifier = converted ?? '';
       } catch (e) {
-        return this.warn(path, 'poetry/bad-version', (e as Error).message, 'error');
+        return this.warn(path, 'poetry/bad-version', errorMessage(e), 'error');
       }
     }
     const markers: string[] = [];
@@ -258,7 +258,7 @@ class Reader {
         const pm = pythonConstraintToMarker(table.python);
         if (pm) markers.push(pm);
       } catch (e) {
-        return this.warn([...path, 'python'], 'poetry/bad-python', `python: ${(e as Error).message}`, 'error');
+        return this.warn([...path, 'python'], 'poetry/bad-python', `python: ${errorMessage(e)}`, 'error');
       }
     }
     const extras = Array.isArray(table.extras) ? table.extras.filter((x): x is string => typeof x === 'string') : [];

@@ -3,7 +3,7 @@
  * non-UTF-8 bytes located by line. Nothing here ever writes.
  */
 import * as fs from 'node:fs';
-import { type Problem, SeamError } from '../errors';
+import { errorMessage, type Problem, SeamError } from '../errors';
 
 /** Files larger than this are refused: no manifest is anywhere near it. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -162,7 +162,7 @@ function describeFsError(e: unknown, path: string): string {
   if (code === 'ENOENT') return 'file not found';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ELOOP') return 'too many symbolic links';
-  return `cannot read ${path}: ${(e as Error).message}`;
+  return `cannot read ${path}: ${errorMessage(e)}`;
 }
 
 /** Maps offsets in a text to 1-based line/column. */
