@@ -132,7 +132,7 @@ export async function benchExtension(
     fs.cpSync(path.join(ROOT, 'examples', 'ml-project'), ws, { recursive: true });
     const t = performance.now();
     const conv = core.openProject(ws).conversion({ seamVersion: 'bench' });
-    core.applyWrites(ws, core.planWrites(ws, conv.files, false));
+    await core.applyWrites(ws, core.planWrites(ws, conv.files, false));
     if (i >= 2) convertSamples.push(performance.now() - t);
     fs.rmSync(ws, { recursive: true, force: true });
   }

@@ -10,6 +10,8 @@ rm -rf "$out" && mkdir -p "$out"
 apt_need=()
 command -v nix-instantiate >/dev/null 2>&1 || apt_need+=(nix-bin)
 command -v git >/dev/null 2>&1 || apt_need+=(git)
+# The crash tests kill convert at each rename with strace's fault injection (they say SKIPPED without it).
+command -v strace >/dev/null 2>&1 || apt_need+=(strace)
 # The generated shells make .venv with a real Python; seam-uv.py is checked with one (3.11+: tomllib).
 command -v python3 >/dev/null 2>&1 || apt_need+=(python3)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_need+=(python3-venv)

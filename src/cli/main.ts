@@ -13,7 +13,7 @@ import { openProject, type ProjectSnapshot } from '../core/project';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
-import { check, convert, index } from './project';
+import { check, convert, index, recoverIfInterrupted } from './project';
 
 const USAGE = `Usage: seam <command> [options]
 
@@ -103,7 +103,7 @@ function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean
  * and folders given (their manifests, with the settings of the one folder given or of the current
  * folder). A number is an exit code.
  */
-function snapshotFor(command: string, paths: string[], io: Io): ProjectSnapshot | number {
+async function snapshotFor(command: string, paths: string[], io: Io): Promise<ProjectSnapshot | number> {
   const given: { abs: string; dir: boolean }[] = [];
   for (const p of paths) {
     const abs = nodePath.resolve(io.cwd, p);
@@ -116,8 +116,11 @@ function snapshotFor(command: string, paths: string[], io: Io): ProjectSnapshot 
     }
     given.push({ abs, dir: stat.isDirectory() });
   }
-  if (!given.length) return openProject(io.cwd, { env: io.env });
-  if (given.length === 1 && given[0].dir) return openProject(given[0].abs, { env: io.env });
+  const folder = !given.length ? io.cwd : given.length === 1 && given[0].dir ? given[0].abs : null;
+  if (folder !== null) {
+    await recoverIfInterrupted(folder, io); // an interrupted convert is undone before anything is read
+    return openProject(folder, { env: io.env });
+  }
   const manifests = given.flatMap((g) => (g.dir ? discoverManifests(g.abs).manifests : [g.abs]));
   const root = given.length === 1 ? nodePath.dirname(given[0].abs) : io.cwd;
   return openProject(root, { env: io.env, manifests });
@@ -132,10 +135,10 @@ function relativeTo(io: Io): (p: string) => string {
 
 const hasErrors = (model: ProjectModel) => model.manifests.some((m) => m.problems.some((p) => p.severity === 'error'));
 
-function inspect(args: string[], io: Io): number {
+async function inspect(args: string[], io: Io): Promise<number> {
   const parsed = parseArgs('inspect', args, io, false);
   if (typeof parsed === 'number') return parsed;
-  const project = snapshotFor('inspect', parsed.positional, io);
+  const project = await snapshotFor('inspect', parsed.positional, io);
   if (typeof project === 'number') return project;
   const rel = relativeTo(io);
   if (parsed.json) io.out(`${JSON.stringify(toInspectJson(project.model, rel), null, 2)}\n`);
@@ -143,10 +146,10 @@ function inspect(args: string[], io: Io): number {
   return hasErrors(project.model) ? 1 : 0;
 }
 
-function plan(args: string[], io: Io): number {
+async function plan(args: string[], io: Io): Promise<number> {
   const parsed = parseArgs('plan', args, io, true);
   if (typeof parsed === 'number') return parsed;
-  const project = snapshotFor('plan', parsed.positional, io);
+  const project = await snapshotFor('plan', parsed.positional, io);
   if (typeof project === 'number') return project;
   const rel = relativeTo(io);
   const findings = project.findings;
@@ -160,7 +163,7 @@ function plan(args: string[], io: Io): number {
   return findings.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
-function explainCommand(args: string[], io: Io): number {
+async function explainCommand(args: string[], io: Io): Promise<number> {
   const parsed = parseArgs('explain', args, io, false);
   if (typeof parsed === 'number') return parsed;
   const [pkg, ...paths] = parsed.positional;
@@ -168,7 +171,7 @@ function explainCommand(args: string[], io: Io): number {
     io.err('seam explain: name a package, e.g. seam explain torch\n');
     return 2;
   }
-  const project = snapshotFor('explain', paths, io);
+  const project = await snapshotFor('explain', paths, io);
   if (typeof project === 'number') return project;
   const name = normalizeName(pkg);
   let found = project.plan.packages.find(

@@ -4,7 +4,17 @@ import * as nodePath from 'node:path';
 import { nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
 import { errorMessage, type Problem, SeamError } from '../core/errors';
-import { applyWrites, diffWrite, planWrites } from '../core/generate/write';
+import {
+  land,
+  needsRecovery,
+  type Recovery,
+  recover,
+  seamDir,
+  stepHooksFromEnv,
+  WriteStopped,
+  withProjectLock,
+} from '../core/generate/transaction';
+import { diffWrite, landings, planWrites } from '../core/generate/write';
 import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
 import { TARGETS } from '../core/plan/types';
 import { INDEX_PATH, openProject } from '../core/project';
@@ -32,6 +42,53 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
   const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
   const root = rootFrom('convert', flags.positional, io);
   if (typeof root === 'number') return root;
+  // Ctrl-C and SIGTERM stop the write between two steps and put every file back before exit.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    // One writer per project: a second convert waits here, then plans against what the first wrote.
+    return await withProjectLock(root, 'seam convert', async () => {
+      reportRecovery(root, recover(root), io);
+      return convertLocked(root, { dryRun, force, updatePyproject }, io, stop.signal);
+    });
+  } catch (e) {
+    if (!(e instanceof SeamError)) throw e;
+    io.err(`seam convert: nothing written: ${e.message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+/** Says what recovery did (an earlier Seam was interrupted). */
+export function reportRecovery(root: string, r: Recovery | null, io: Pick<ProjectIo, 'err'>): void {
+  if (!r) return;
+  const what = {
+    'rolled-back': `an earlier seam convert was interrupted; its changes were undone and ${r.paths.length ? r.paths.join(', ') : 'nothing'} put back as it was`,
+    completed: 'an earlier seam convert had finished writing; its leftovers were removed',
+    cleaned: `removed what an interrupted seam convert left before it wrote anything (${r.paths.join(', ')})`,
+  }[r.kind];
+  io.err(`seam: ${what} (${root})\n`);
+}
+
+/** Finishes what an interrupted Seam left in `root`, when it left something (cheap when not: two stats). */
+export async function recoverIfInterrupted(root: string, io: Pick<ProjectIo, 'err'>): Promise<void> {
+  if (!needsRecovery(root)) return;
+  try {
+    await withProjectLock(root, 'recovery', async () => reportRecovery(root, recover(root), io), { waitMs: 10_000 });
+  } catch (e) {
+    if (!(e instanceof SeamError)) throw e;
+    io.err(`seam: ${e.message}\n`);
+  }
+}
+
+async function convertLocked(
+  root: string,
+  { dryRun, force, updatePyproject }: { dryRun: boolean; force: boolean; updatePyproject: boolean },
+  io: ProjectIo,
+  signal: AbortSignal,
+): Promise<number> {
   const project = openProject(root, { env: io.env });
   const readProblems = [...project.settings.problems, ...project.model.manifests.flatMap((m) => m.problems)];
   for (const p of readProblems) io.err(`${where(root, p)}\n`);
@@ -79,16 +136,18 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
     return 0;
   }
   const flake = writes.find((w) => w.path === 'flake.nix' && (w.action === 'create' || w.action === 'replace'));
-  const syntax = flake ? await nixSyntaxError(flake.after, { nix: nixOf(io) }) : null;
+  const syntax = flake ? await nixSyntaxError(flake.after, { nix: nixOf(io), signal }) : null;
   if (syntax) {
     io.err(`seam convert: nothing written: flake.nix does not parse: ${syntax}\n`);
     return 1;
   }
   try {
-    applyWrites(root, writes);
+    if (signal.aborted) throw new WriteStopped('stopped before it began');
+    await land(root, landings(writes), { signal, hooks: stepHooksFromEnv(io.env) });
   } catch (e) {
-    io.err(`seam convert: nothing written: ${errorMessage(e)}\n`);
-    return 1;
+    const stopped = e instanceof WriteStopped || (e as Error).name === 'AbortError';
+    io.err(`seam convert: nothing written: ${stopped && signal.aborted ? 'interrupted; every file was put back' : errorMessage(e)}\n`);
+    return stopped && signal.aborted ? 130 : 1;
   }
   const count = (o: string) => conversion.plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   io.out(`${lines.join('\n')}\n`);
@@ -108,12 +167,13 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
   return 0;
 }
 
-export function check(args: string[], io: ProjectIo): number {
+export async function check(args: string[], io: ProjectIo): Promise<number> {
   const flags = parseFlags('check', args, io, { json: true });
   if (typeof flags === 'number') return flags;
   const json = flags.json;
   const root = rootFrom('check', flags.positional, io);
   if (typeof root === 'number') return root;
+  await recoverIfInterrupted(root, io);
   const checked = openProject(root, { env: io.env }).check();
   if (checked.kind === 'no-flake') {
     io.err(`seam check: ${checked.message} in ${root}; run \`seam convert\` first\n`);
@@ -157,6 +217,7 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
   let ref = flags.values['--nixpkgs'];
   const root = rootFrom('index refresh', flags.positional, io);
   if (typeof root === 'number') return root;
+  await recoverIfInterrupted(root, io);
   ref ??= openProject(root, { env: io.env }).config.nixpkgs;
   if (!ref) {
     io.err('seam index refresh: name a nixpkgs with --nixpkgs (a flake reference or a path)\n');
@@ -191,8 +252,13 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
   }
   const result = JSON.parse(json) as RefreshResult;
   const data = mergeRefresh(result, ref);
-  const out = nodePath.join(root, INDEX_PATH);
-  fs.mkdirSync(nodePath.dirname(out), { recursive: true });
+  let out: string;
+  try {
+    out = nodePath.join(seamDir(root), 'index.json'); // a real folder inside the project, never a link out of it
+  } catch (e) {
+    io.err(`seam index refresh: ${errorMessage(e)}\n`);
+    return 1;
+  }
   const tmp = `${out}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${JSON.stringify(data)}\n`);
   fs.renameSync(tmp, out);

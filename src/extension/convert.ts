@@ -96,7 +96,9 @@ export async function convertCommand(
         const syntax = flake ? await nixSyntaxError(flake.after, { nix }) : null;
         if (syntax) throw new Error(`flake.nix does not parse: ${syntax}`);
         if (token.isCancellationRequested) throw new Cancelled();
-        applyWrites(project.root, prepared.writes, {
+        // Locked against a second window converting the same folder; journaled, so a crash loses nothing.
+        await applyWrites(project.root, prepared.writes, {
+          lockWaitMs: 10_000,
           beforeRename: (path) => {
             if (token.isCancellationRequested) throw new Cancelled();
             progress.report({ message: path, increment: 100 / Math.max(1, todo.length) });

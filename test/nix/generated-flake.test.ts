@@ -24,10 +24,10 @@ const run = (cmd: string, args: string[], cwd: string) => {
 };
 
 /** Converts `files` into a git repository (a flake in git sees only tracked files). */
-function project(files: Record<string, string>): string {
+async function project(files: Record<string, string>): Promise<string> {
   const root = tree(files);
   const conv = openProject(root).conversion({ seamVersion: 'test' });
-  applyWrites(root, planWrites(root, conv.files, false));
+  await applyWrites(root, planWrites(root, conv.files, false));
   run('git', ['init', '-q'], root);
   run('git', ['add', '-A'], root);
   return root;
@@ -44,8 +44,8 @@ describe('generated flake.nix (real nix)', function () {
   const withStub = () => ['--no-write-lock-file', '--override-input', 'nixpkgs', `path:${stub}`];
 
   for (const [name, files] of Object.entries(SHAPES)) {
-    it(`${name}: parses, and shows cpu/cuda/default shells on Linux and cpu/default on macOS`, () => {
-      const root = project(files);
+    it(`${name}: parses, and shows cpu/cuda/default shells on Linux and cpu/default on macOS`, async () => {
+      const root = await project(files);
       run('nix-instantiate', ['--parse', 'flake.nix'], root);
       const shown = JSON.parse(run('nix', ['flake', 'show', '--json', ...withStub(), root], root));
       assert.deepEqual(Object.keys(shown.devShells).sort(), ['aarch64-darwin', 'aarch64-linux', 'x86_64-darwin', 'x86_64-linux']);
@@ -56,8 +56,8 @@ describe('generated flake.nix (real nix)', function () {
     });
   }
 
-  it('hostile manifest text is never interpreted: the flake evaluates, the shell runs, nothing from a manifest executes', () => {
-    const root = project(SHAPES['hostile names and URLs']);
+  it('hostile manifest text is never interpreted: the flake evaluates, the shell runs, nothing from a manifest executes', async () => {
+    const root = await project(SHAPES['hostile names and URLs']);
     const flake = fs.readFileSync(path.join(root, 'flake.nix'), 'utf8');
     assert.match(
       flake.split('\n')[0],
@@ -75,8 +75,8 @@ describe('generated flake.nix (real nix)', function () {
       assert.equal(JSON.parse(run('nix', ['eval', '--json', '--expr', nixString(h)], root)), h.replaceAll('\u0000', '\uFFFD'));
   });
 
-  it("the cuda shell uses the CUDA set the manifests asked for; without a request, nixpkgs' default", () => {
-    const asked = project(SHAPES['conda + pip with CUDA (the example)']);
+  it("the cuda shell uses the CUDA set the manifests asked for; without a request, nixpkgs' default", async () => {
+    const asked = await project(SHAPES['conda + pip with CUDA (the example)']);
     assert.equal(
       JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], asked)),
       '12.6',
@@ -85,15 +85,15 @@ describe('generated flake.nix (real nix)', function () {
       JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${asked}#devShells.x86_64-linux.cpu.SEAM_CUDA_VERSION`], asked)),
       '',
     );
-    const plain = project(SHAPES['requirements with no GPU packages']);
+    const plain = await project(SHAPES['requirements with no GPU packages']);
     assert.equal(
       JSON.parse(run('nix', ['eval', '--json', ...withStub(), `${plain}#devShells.x86_64-linux.cuda.SEAM_CUDA_VERSION`], plain)),
       '12.9',
     );
   });
 
-  it('system packages and CUDA libraries land in the shells that need them', () => {
-    const root = project(SHAPES['conda system tools and CUDA libraries']);
+  it('system packages and CUDA libraries land in the shells that need them', async () => {
+    const root = await project(SHAPES['conda system tools and CUDA libraries']);
     const names = (target: string) =>
       JSON.parse(
         run(
@@ -111,8 +111,8 @@ describe('generated flake.nix (real nix)', function () {
     for (const n of ['cuda-12_9-cudnn', 'cuda-12_9-nccl', 'cuda-12_9-cuda_nvcc', 'ffmpeg']) assert.ok(cuda.includes(n), `${n} in ${cuda}`);
   });
 
-  it('nix develop: .venv on the Nix Python sees the Nix packages (CUDA builds in the cuda shell), and is reused', () => {
-    const root = project(SHAPES['conda + pip with CUDA (the example)']);
+  it('nix develop: .venv on the Nix Python sees the Nix packages (CUDA builds in the cuda shell), and is reused', async () => {
+    const root = await project(SHAPES['conda + pip with CUDA (the example)']);
     const probe = 'import json, sys, torch, numpy; print(json.dumps([sys.prefix, torch.__file__, torch.cuda, numpy.version]))';
     const inShell = (target: string) =>
       JSON.parse(
@@ -135,8 +135,8 @@ describe('generated flake.nix (real nix)', function () {
     assert.equal(fs.readFileSync(path.join(root, '.venv', 'pyvenv.cfg'), 'utf8'), cfg, 'the same interpreter: .venv is kept');
   });
 
-  it('nix develop leaves a .venv that is not a virtual environment alone', () => {
-    const root = project({ 'requirements.txt': 'numpy\n', '.venv/notes.txt': 'mine\n' });
+  it('nix develop leaves a .venv that is not a virtual environment alone', async () => {
+    const root = await project({ 'requirements.txt': 'numpy\n', '.venv/notes.txt': 'mine\n' });
     const r = spawnSync('nix', ['develop', ...withStub(), `${root}#cpu`, '-c', 'true'], {
       cwd: root,
       env: { ...nixEnv(), SEAM_QUIET: '1' },
@@ -147,10 +147,10 @@ describe('generated flake.nix (real nix)', function () {
     assert.deepEqual(fs.readdirSync(path.join(root, '.venv')), ['notes.txt']);
   });
 
-  it('evaluates against a real nixpkgs (SEAM_TEST_NIXPKGS)', function () {
+  it('evaluates against a real nixpkgs (SEAM_TEST_NIXPKGS)', async function () {
     const real = process.env.SEAM_TEST_NIXPKGS;
     if (!real) skipBecause(this, 'no nixpkgs available: set SEAM_TEST_NIXPKGS to a nixpkgs flake ref or path');
-    const root = project(SHAPES['conda + pip with CUDA (the example)']);
+    const root = await project(SHAPES['conda + pip with CUDA (the example)']);
     const out = execFileSync(
       'nix',
       [

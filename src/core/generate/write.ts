@@ -1,8 +1,8 @@
 /**
- * Writing what Seam generates, all or nothing. Every file is first written to a temporary folder
- * inside the project (same filesystem, so renames are atomic), read back and checked; only then
- * is each renamed into place, with the file it replaces kept aside until the end. If anything
- * fails or is cancelled on the way, every file is put back: the workspace is exactly as it was.
+ * What Seam generates, planned against what is on disk (create, replace, keep, blocked, with a diff),
+ * then written all or nothing by the journaled, locked transaction in transaction.ts: after a
+ * failure, a cancel or a kill at any instant the project is exactly as it was, or exactly as
+ * planned.
  *
  * Ownership (text/signature.ts): Seam's own file is replaced freely; its file edited by hand and a
  * user's file are never replaced without `force`, and then a copy goes to .seam/backup/ first.
@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { ownership, sign } from '../text/signature';
+import { type Landing, type LandOptions, land, recover, withProjectLock } from './transaction';
 
 export { type Ownership, ownership, sign } from '../text/signature';
 
@@ -46,19 +47,79 @@ export function withBlock(existing: string | null, block: string): string {
   return `${existing}${existing.endsWith('\n') ? '' : '\n'}\n${body}`;
 }
 
-function readOrNull(path: string): string | null {
+/** What is at a target path: nothing, a file (read), a folder, or a link (followed only when it stays inside the project). */
+type Existing = { kind: 'missing' } | { kind: 'file'; text: string; path: string } | { kind: 'folder' } | { kind: 'link-out'; to: string };
+
+function inspect(root: string, rel: string): Existing {
+  const full = nodePath.join(root, rel);
+  let st: fs.Stats;
   try {
-    return fs.readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
+    st = fs.lstatSync(full);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (st.isDirectory()) return { kind: 'folder' };
+  if (st.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = fs.realpathSync(full);
+    } catch {
+      return { kind: 'link-out', to: `${safeReadlink(full)} (which does not exist)` };
+    }
+    const inside = nodePath.relative(fs.realpathSync(root), real);
+    if (inside.startsWith('..') || nodePath.isAbsolute(inside)) return { kind: 'link-out', to: real };
+    if (!fs.statSync(real).isFile()) return { kind: 'folder' };
+    // A link inside the project: Seam writes the file it points to and keeps the link.
+    return { kind: 'file', text: fs.readFileSync(real, 'utf8'), path: inside.split(nodePath.sep).join('/') };
+  }
+  if (!st.isFile()) return { kind: 'folder' };
+  return { kind: 'file', text: fs.readFileSync(full, 'utf8'), path: rel };
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return '?';
   }
 }
 
 /** What writing `files` would do, without touching anything. */
 export function planWrites(root: string, files: GeneratedFile[], force: boolean): PlannedWrite[] {
-  return files.map((f) => {
-    const before = readOrNull(nodePath.join(root, f.path));
+  return files.map((original) => {
+    const existing = inspect(root, original.path);
+    if (existing.kind === 'folder')
+      return {
+        path: original.path,
+        action: 'blocked',
+        note: 'a folder has this name: Seam writes a file here; move the folder away',
+        before: null,
+        after: original.content,
+        backup: false,
+      };
+    if (existing.kind === 'link-out') {
+      // Never written through, never copied into the project: .gitignore is simply left alone.
+      const note = `a link to ${existing.to}, outside the project: Seam neither writes through it nor copies it`;
+      return original.mode === 'block'
+        ? {
+            path: original.path,
+            action: 'keep',
+            note: `${note}; add Seam's lines (.venv/, .seam/) yourself`,
+            before: null,
+            after: '',
+            backup: false,
+          }
+        : {
+            path: original.path,
+            action: 'blocked',
+            note: `${note}; remove the link`,
+            before: null,
+            after: original.content,
+            backup: false,
+          };
+    }
+    const f = existing.kind === 'file' ? { ...original, path: existing.path } : original;
+    const before = existing.kind === 'file' ? existing.text : null;
     if (f.mode === 'block') {
       const after = withBlock(before, f.content);
       return {
@@ -118,77 +179,37 @@ export function planWrites(root: string, files: GeneratedFile[], force: boolean)
   });
 }
 
-export interface ApplyOptions {
-  /** Called before each rename; throwing aborts and restores everything (tests inject failures here; the editor cancels here). */
-  beforeRename?: (path: string, index: number) => void;
-  /** Checks a staged file's text before anything is renamed (e.g. `nix-instantiate --parse`). */
-  check?: (path: string, stagedPath: string) => void;
+export type ApplyOptions = LandOptions & {
+  /** How long to wait for another Seam writing this project (default 30 s). */
+  lockWaitMs?: number;
+};
+
+/** The writes that change something, as the transaction lands them. */
+export function landings(writes: PlannedWrite[]): Landing[] {
+  return writes
+    .filter((w) => w.action === 'create' || w.action === 'replace')
+    .map((w) => ({ path: w.path, after: w.after, before: w.before, backup: w.backup }));
 }
 
-/** Writes the planned changes all-or-nothing. Throws (with the workspace restored) on failure; refuses if any write is blocked. */
-export function applyWrites(root: string, writes: PlannedWrite[], options: ApplyOptions = {}): void {
+/**
+ * Writes the planned changes all-or-nothing, holding the project's lock, after finishing whatever
+ * an interrupted Seam left (transaction.ts). Throws (with the project as it was) on failure or
+ * cancel; refuses if any write is blocked.
+ */
+export async function applyWrites(root: string, writes: PlannedWrite[], options: ApplyOptions = {}): Promise<void> {
   const blocked = writes.filter((w) => w.action === 'blocked');
   if (blocked.length) throw new Error(`not written: ${blocked.map((b) => `${b.path} (${b.note})`).join('; ')}`);
-  const todo = writes.filter((w) => w.action === 'create' || w.action === 'replace');
+  const todo = landings(writes);
   if (!todo.length) return;
-  const stage = fs.mkdtempSync(nodePath.join(root, '.seam-write-'));
-  const moved: { target: string; aside: string }[] = [];
-  const created: string[] = [];
-  const madeDirs: string[] = [];
-  try {
-    todo.forEach((w, i) => {
-      const staged = nodePath.join(stage, `new-${i}`);
-      fs.writeFileSync(staged, w.after);
-      if (fs.readFileSync(staged, 'utf8') !== w.after) throw new Error(`${w.path}: the staged copy does not read back the same`);
-      options.check?.(w.path, staged);
-    });
-    const backups = todo.filter((w) => w.backup);
-    if (backups.length) {
-      const dir = nodePath.join(root, '.seam', 'backup');
-      for (const d of [nodePath.join(root, '.seam'), dir])
-        if (!fs.existsSync(d)) {
-          fs.mkdirSync(d);
-          madeDirs.unshift(d);
-        }
-      for (const w of backups) {
-        const copy = uniqueBackup(dir, w.path);
-        fs.writeFileSync(copy, w.before ?? '');
-        created.push(copy);
-      }
-    }
-    todo.forEach((w, i) => {
-      options.beforeRename?.(w.path, i);
-      const target = nodePath.join(root, w.path);
-      const parent = nodePath.dirname(target);
-      if (!fs.existsSync(parent)) {
-        fs.mkdirSync(parent, { recursive: true });
-        madeDirs.unshift(parent);
-      }
-      if (w.before !== null) {
-        const aside = nodePath.join(stage, `old-${i}`);
-        fs.renameSync(target, aside);
-        moved.push({ target, aside });
-      }
-      fs.renameSync(nodePath.join(stage, `new-${i}`), target);
-      created.push(target);
-      if (w.before !== null) fs.chmodSync(target, fs.statSync(moved[moved.length - 1].aside).mode);
-    });
-  } catch (e) {
-    for (const c of created.reverse()) fs.rmSync(c, { force: true });
-    for (const m of moved.reverse()) fs.renameSync(m.aside, m.target);
-    for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true });
-    fs.rmSync(stage, { recursive: true, force: true });
-    throw e;
-  }
-  fs.rmSync(stage, { recursive: true, force: true });
-}
-
-function uniqueBackup(dir: string, rel: string): string {
-  const base = rel.replace(/[\\/]/g, '__');
-  for (let n = 1; ; n++) {
-    const p = nodePath.join(dir, n === 1 ? base : `${base}.${n}`);
-    if (!fs.existsSync(p)) return p;
-  }
+  await withProjectLock(
+    root,
+    'seam convert',
+    async () => {
+      recover(root);
+      await land(root, todo, options);
+    },
+    { waitMs: options.lockWaitMs },
+  );
 }
 
 /** A unified diff of one planned write, for `--dry-run` (whole-file hunks; enough to review). */
