@@ -27,7 +27,7 @@ export function tree(files: Record<string, string | Uint8Array>): string {
   return dir;
 }
 
-/** A hash of every file's path, bytes and mode under `dir`, to prove nothing was written. */
+/** A hash of every file's path, bytes and mode (and every link's target) under `dir`, to prove nothing was written. */
 export function snapshot(dir: string): string {
   const h = crypto.createHash('sha256');
   const walk = (d: string) => {
@@ -35,6 +35,7 @@ export function snapshot(dir: string): string {
       const full = path.join(d, e.name);
       h.update(path.relative(dir, full));
       if (e.isDirectory()) walk(full);
+      else if (e.isSymbolicLink()) h.update(`link:${fs.readlinkSync(full)}`);
       else {
         h.update(fs.readFileSync(full));
         h.update(String(fs.statSync(full).mode));

@@ -10,6 +10,8 @@ import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS } from '../core/plan/types';
 import { openProject, type ProjectSnapshot } from '../core/project';
+import { maskCredentials } from '../core/text/secrets';
+import { forTerminal, STYLE } from '../core/text/terminal';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
@@ -212,7 +214,7 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-const wrap = (code: string) => (s: string) => (s ? `\u001b[${code}m${s}\u001b[0m` : s);
+const wrap = (code: string) => (s: string) => (s ? `${STYLE}[${code}m${s}${STYLE}[0m` : s);
 const ansi: Style = { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: wrap('33'), cyan: wrap('36') };
 
 /** Runs the command line of this process (dist/cli.js calls it; so does running this file directly). */
@@ -223,9 +225,14 @@ export function main(): void {
       if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       else throw e;
     });
-  const code = run(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
+  const argv = process.argv.slice(2);
+  // What Seam prints shows credentials masked and manifest control characters escaped; `seam env`
+  // prints an environment to eval, and `seam lsp` speaks a protocol: those go out as they are.
+  const raw = argv[0] === 'env' || argv[0] === 'lsp' || argv[0] === 'shell';
+  const shown = (s: string) => (raw ? s : forTerminal(maskCredentials(s)));
+  const code = run(argv, {
+    out: (s) => process.stdout.write(shown(s)),
+    err: (s) => process.stderr.write(shown(s)),
     cwd: process.cwd(),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     env: process.env,

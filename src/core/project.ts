@@ -18,7 +18,7 @@ import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
 import { defaultKnowledge, type Knowledge, knowledgeFrom } from './knowledge/index';
 import { type Discovered, discoverManifests, type ProjectModel, readProject } from './manifests/index';
-import { peekText, withOverlay } from './manifests/text';
+import { peekText, withBoundary, withOverlay } from './manifests/text';
 import { planProject } from './plan/planner';
 import { type Plan, TARGETS } from './plan/types';
 import { type Ownership, ownership, unsigned } from './text/signature';
@@ -85,10 +85,21 @@ export class ProjectSnapshot {
     private readonly options: OpenOptions = {},
   ) {}
 
-  /** Computes `fn` once, with the unsaved editor texts standing in for the files. */
+  /** Computes `fn` once, with the unsaved editor texts standing in for the files, reading nothing outside the project. */
   private once<T>(key: string, fn: () => T): T {
-    if (!this.memo.has(key)) this.memo.set(key, this.options.texts ? withOverlay(this.options.texts, fn) : fn());
+    if (!this.memo.has(key)) {
+      const read = () => (this.options.texts ? withOverlay(this.options.texts, fn) : fn());
+      // seam.toml itself is read inside the project; the folders it allows widen the boundary for the rest.
+      const own = key === 'settings' || key === 'knowledge' || key.startsWith('file:'); // Seam's own files, in the project
+      this.memo.set(key, own ? withBoundary([this.root], read) : withBoundary(this.readable, read));
+    }
     return this.memo.get(key) as T;
+  }
+
+  /** The folders this snapshot reads under: the project, the manifests named explicitly, and seam.toml's `[paths] allow`. */
+  private get readable(): string[] {
+    const allowed = this.settings.config.allowPaths.map((p) => nodePath.resolve(this.root, p));
+    return [this.root, ...allowed, ...(this.options.manifests ?? [])];
   }
 
   private file(rel: string): string | null {
@@ -100,7 +111,17 @@ export class ProjectSnapshot {
       const path = nodePath.join(this.root, SEAM_TOML);
       const text = this.file(SEAM_TOML);
       const read = readSeamToml(text ?? '', path);
-      return { config: read.config, text, path, problems: [...read.problems, ...this.knowledgeState.problems] };
+      const odd: Problem[] = [];
+      if (text === null && fs.existsSync(path))
+        odd.push({
+          path,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          code: 'config/not-a-file',
+          message: `${SEAM_TOML} is ${fs.statSync(path).isDirectory() ? 'a folder' : 'not a file Seam can read (or a link out of the project)'}: Seam uses its defaults; move it away`,
+        });
+      return { config: read.config, text, path, problems: [...odd, ...read.problems, ...this.knowledgeState.problems] };
     });
   }
 
@@ -137,7 +158,9 @@ export class ProjectSnapshot {
   /** The manifests this snapshot reads, and the files Seam generated that it leaves out. */
   get discovered(): Discovered {
     return this.once('discovered', () =>
-      this.options.manifests ? { manifests: [...new Set(this.options.manifests)], generated: [] } : discoverManifests(this.root),
+      this.options.manifests
+        ? { manifests: [...new Set(this.options.manifests)], generated: [], limits: [] }
+        : discoverManifests(this.root),
     );
   }
 
@@ -218,6 +241,14 @@ export class ProjectSnapshot {
   get problems(): Problem[] {
     return this.once('problems', () => [
       ...this.settings.problems,
+      ...this.discovered.limits.map((message) => ({
+        path: this.root,
+        line: 1,
+        column: 1,
+        severity: 'warning' as const,
+        code: 'project/search-limit',
+        message,
+      })),
       ...this.model.manifests.flatMap((m) => m.problems),
       ...this.plan.problems,
     ]);

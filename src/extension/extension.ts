@@ -47,6 +47,8 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
   );
+  await ws.recoverInterrupted(log);
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void ws.recoverInterrupted(log)));
   status.rescan();
   void env.refreshAll('start');
   void lsp

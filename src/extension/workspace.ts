@@ -7,6 +7,8 @@
  */
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import { needsRecovery, recover, withProjectLock } from '../core/generate/transaction';
 import { isSkippedDir, PROJECT_FILES, watcherGlob } from '../core/manifests/patterns';
 import type { Target } from '../core/plan/types';
 import { openProject, type ProjectSnapshot } from '../core/project';
@@ -81,6 +83,25 @@ export class SeamWorkspace implements vscode.Disposable {
         this.changed.fire(folder);
       }, SETTLE_MS),
     );
+  }
+
+  /** Undoes (or finishes) what an interrupted convert left in any folder, before it is read (trusted workspaces only: it writes). */
+  async recoverInterrupted(log: vscode.LogOutputChannel): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    for (const folder of this.folders()) {
+      const root = folder.uri.fsPath;
+      if (!needsRecovery(root)) continue;
+      try {
+        const r = await withProjectLock(root, 'recovery (editor)', async () => recover(root), { waitMs: 10_000 });
+        if (r)
+          log.warn(
+            `${folder.name}: an interrupted convert was ${r.kind === 'rolled-back' ? `undone (${r.paths.join(', ') || 'nothing'} put back)` : 'cleaned up'}`,
+          );
+        this.invalidate(folder);
+      } catch (e) {
+        log.error(`${folder.name}: ${errorMessage(e)}`);
+      }
+    }
   }
 
   folders(): vscode.WorkspaceFolder[] {

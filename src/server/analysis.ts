@@ -12,6 +12,7 @@ import { peekText } from '../core/manifests/text';
 import type { Requirement } from '../core/model/manifest';
 import { type PlannedPackage, TARGETS } from '../core/plan/types';
 import { type Finding, type FindingFix, openProject, type ProjectSnapshot, projectRootOf } from '../core/project';
+import { maskCredentials } from '../core/text/secrets';
 
 /** 0-based, as LSP counts. */
 export interface Range {
@@ -71,7 +72,7 @@ export function diagnosticsFor(project: ProjectSnapshot, path: string, texts: Te
         : rangeOf(f, line(f.line)),
       severity: SEVERITY[f.severity],
       code: f.code,
-      message: f.message,
+      message: maskCredentials(f.message),
       source: 'seam',
     };
     if (f.fix) d.data = f.fix;
@@ -104,7 +105,7 @@ export function hover(a: Analysis, path: string, line: number, character: number
     x.sources.some((s) => s.path === r.source.path && s.line === r.source.line && s.column === r.source.column),
   );
   if (!p) return null;
-  return hoverText(p, a.project.root, r);
+  return maskCredentials(hoverText(p, a.project.root, r));
 }
 
 const OWNER: Record<string, string> = { nix: 'Nix', uv: 'uv', system: 'Nix (system package)', skip: 'nobody' };

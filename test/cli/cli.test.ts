@@ -162,10 +162,13 @@ describe('seam CLI (as a process)', function () {
     assert.equal(snapshot(dir), before);
   });
 
-  it('expands ${VAR} from its environment and reads the bundled example cleanly', () => {
-    const dir = tree({ 'requirements.txt': '--index-url https://${TOKEN}@pypi.example/simple\nnumpy\n' });
-    const json = JSON.parse(seam(['inspect', '--json'], dir, { TOKEN: 'tok' }).out);
-    assert.equal(json.manifests[0].indexes[0].url, 'https://tok@pypi.example/simple');
+  it('expands ${VAR} from its environment (never inside a URL: no secret is printed) and reads the bundled example cleanly', () => {
+    const dir = tree({ 'requirements.txt': '--index-url https://${TOKEN}@pypi.example/simple\nnumpy>=${MIN}\n' });
+    const out = seam(['inspect', '--json'], dir, { TOKEN: 'tok', MIN: '1.26' }).out;
+    const json = JSON.parse(out);
+    assert.equal(json.manifests[0].indexes[0].url, 'https://${TOKEN}@pypi.example/simple');
+    assert.equal(json.manifests[0].requirements[0].specifier, '>=1.26');
+    assert.doesNotMatch(out, /tok@/);
     const example = seam(['inspect', 'examples/ml-project']);
     assert.equal(example.code, 0, example.out);
     assert.match(example.out, /2 manifests, 22 requirements, 0 errors/);

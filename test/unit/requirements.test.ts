@@ -193,10 +193,14 @@ describe('requirements files (pip syntax)', () => {
     );
   });
 
-  it('expands ${VAR} from the given environment and leaves unknown ones as written', () => {
-    const dir = tree({ 'r.txt': '--index-url https://${PIP_USER}:${PIP_TOKEN}@pypi.corp/simple\nmylib>=${MIN_VERSION}\n${MISSING}pkg\n' });
+  it('expands ${VAR} from the given environment, except in URLs (no secret reaches the model), and leaves unknown ones as written', () => {
+    const dir = tree({
+      'r.txt':
+        '--index-url https://${PIP_USER}:${PIP_TOKEN}@pypi.corp/simple\nmylib>=${MIN_VERSION}\n${MISSING}pkg\npriv @ https://dl.corp/priv-1.0.tar.gz?token=${PIP_TOKEN}\n',
+    });
     const m = readRequirementsFile(path.join(dir, 'r.txt'), { env: { PIP_USER: 'ci', PIP_TOKEN: 't0k', MIN_VERSION: '2.0' } });
-    assert.equal(m.indexes[0].url, 'https://ci:t0k@pypi.corp/simple');
+    assert.equal(m.indexes[0].url, 'https://${PIP_USER}:${PIP_TOKEN}@pypi.corp/simple');
+    assert.equal(byName(m, 'priv').url, 'https://dl.corp/priv-1.0.tar.gz?token=${PIP_TOKEN}');
     assert.equal(byName(m, 'mylib').specifier, '>=2.0');
     assert.deepEqual(problemsAt(m), ['r.txt:3:1 pip/invalid-requirement']);
   });

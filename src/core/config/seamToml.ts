@@ -26,6 +26,8 @@ export interface SeamConfig extends PlanConfig {
   cudaCapabilities: string[];
   /** Extra binary caches on top of the CUDA cache Seam adds. */
   substituters: { url: string; publicKey: string }[];
+  /** Folders outside the project Seam may read includes and local projects from (`[paths] allow`), as written. */
+  allowPaths: string[];
 }
 
 export const DEFAULT_SEAM_CONFIG: SeamConfig = {
@@ -36,11 +38,12 @@ export const DEFAULT_SEAM_CONFIG: SeamConfig = {
   cudaSystems: DEFAULT_CUDA_SYSTEMS,
   cudaCapabilities: [],
   substituters: [],
+  allowPaths: [],
 };
 
 const POLICIES: VersionPolicy[] = ['nix', 'uv', 'strict'];
 const OWNERS: Exclude<Owner, 'system'>[] = ['nix', 'uv', 'skip'];
-const TOP_KEYS = new Set(['targets', 'nixpkgs', 'policy', 'python', 'systems', 'cuda', 'overrides', 'cache']);
+const TOP_KEYS = new Set(['targets', 'nixpkgs', 'policy', 'python', 'systems', 'cuda', 'overrides', 'cache', 'paths']);
 
 export interface ReadConfig {
   config: SeamConfig;
@@ -180,6 +183,16 @@ export function readSeamToml(text: string, path: string): ReadConfig {
             'each substituter needs url = "https://…" and public-key = "name-1:base64…"',
           );
       });
+    }
+  }
+  if ('paths' in v) {
+    const paths = v.paths as Record<string, unknown>;
+    if (typeof paths !== 'object' || !paths || Array.isArray(paths))
+      report(['paths'], 'error', 'config/type', '[paths] must be a table: allow = ["../shared"]');
+    else {
+      for (const key of Object.keys(paths))
+        if (key !== 'allow') report(['paths', key], 'warning', 'config/unknown-key', `unknown setting 'paths.${key}' (Seam reads allow)`);
+      if ('allow' in paths) config.allowPaths = strings(['paths', 'allow'], paths.allow) ?? [];
     }
   }
   return { config, problems };

@@ -11,6 +11,7 @@ import type { ProjectModel } from '../manifests/index';
 import { planProject } from '../plan/planner';
 import { formatPlan } from '../plan/report';
 import type { Plan } from '../plan/types';
+import { maskCredentials } from '../text/secrets';
 import { generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
 import { withUvConstraints } from './pyprojectEdit';
@@ -87,6 +88,7 @@ export function convertProject(input: ConvertInput): Conversion {
     );
     report.push(...proposal.map((l) => (l ? `    ${l}` : '')));
   }
-  files.push({ path: PLAN_REPORT, mode: 'generated', content: `${report.join('\n')}\n` });
+  // The report is for people and for git: credentials in it are masked.
+  files.push({ path: PLAN_REPORT, mode: 'generated', content: `${maskCredentials(report.join('\n'))}\n` });
   return { plan, uv, files, proposal };
 }

@@ -13,6 +13,7 @@ import { normalizeName } from '../model/names';
 import { isValidVersion } from '../model/versions';
 import { type Plan, type PlannedPackage, TARGETS } from '../plan/types';
 import { commentText, tomlKey, tomlString } from '../text/escape';
+import { maskCredentials, stripCredentials } from '../text/secrets';
 
 export interface UvProject {
   /** The requirement strings per scope. */
@@ -120,7 +121,14 @@ function requirementFor(p: PlannedPackage, r: Requirement, root: string, out: Uv
     out.sources[normalizeName(name)] = { path: rel.startsWith('.') ? rel : `./${rel}`, editable: r.editable };
     return `${name}${extras}${marker}`;
   }
-  if (r.url) return `${name}${extras} @ ${r.url}${marker ? ` ${marker}` : ''}`;
+  if (r.url) {
+    const { url, stripped } = stripCredentials(r.url);
+    if (stripped)
+      out.warnings.push(
+        `${p.name}: a password or token in its URL was left out of pyproject.toml (${maskCredentials(r.url)}); write it as \${VARIABLE} in the manifest, or give it to git or uv (a credential helper, netrc, a keyring)`,
+      );
+    return `${name}${extras} @ ${url}${marker ? ` ${marker}` : ''}`;
+  }
   return `${name}${extras}${r.specifier}${marker}`;
 }
 

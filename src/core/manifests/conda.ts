@@ -114,8 +114,56 @@ export function readCondaFile(path: string, options: RequirementsOptions = {}): 
     manifest.problems.push({ path, line: e.line ?? 1, column: 1, severity: 'error', code: 'file/unreadable', message: e.message });
     return manifest;
   }
-  parseCondaText(manifest, text, options);
+  // The YAML parser recurses once per level of nesting: a hostile file (`- a: : : … b`) would
+  // exhaust the stack. Deep nesting is refused with the limit named; no conda file comes near it.
+  const depth = yamlNesting(text);
+  if (depth.depth > MAX_YAML_DEPTH) {
+    manifest.problems.push({
+      path,
+      line: depth.line,
+      column: 1,
+      severity: 'error',
+      code: 'yaml/too-deep',
+      message: `YAML nested ${depth.depth} levels deep here; Seam reads conda files nested up to ${MAX_YAML_DEPTH} levels (an environment file needs 4)`,
+    });
+    return manifest;
+  }
+  try {
+    parseCondaText(manifest, text, options);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    manifest.problems.push({
+      path,
+      line: 1,
+      column: 1,
+      severity: 'error',
+      code: 'yaml/too-deep',
+      message: `YAML too deeply nested for Seam to read (${e.message}); Seam reads conda files nested up to ${MAX_YAML_DEPTH} levels`,
+    });
+  }
   return manifest;
+}
+
+/** Nesting Seam reads in a conda file; an environment file needs 4 (dependencies → pip → a line). */
+export const MAX_YAML_DEPTH = 64;
+
+/** An upper bound on how deep one line nests (indentation, flow brackets and `key:` on the line), with the line. */
+function yamlNesting(text: string): { depth: number; line: number } {
+  let worst = { depth: 0, line: 1 };
+  let lineNo = 0;
+  for (const line of text.split('\n')) {
+    lineNo++;
+    const indent = /^[ -]*/.exec(line)?.[0].length ?? 0;
+    let n = Math.floor(indent / 2);
+    for (let i = indent; i < line.length; i++) {
+      const c = line[i];
+      if (c === '[' || c === '{') n++;
+      else if (c === ':' && (line[i + 1] === ' ' || i + 1 === line.length)) n++;
+      else if (c === '#' && (i === 0 || line[i - 1] === ' ')) break;
+    }
+    if (n > worst.depth) worst = { depth: n, line: lineNo };
+  }
+  return worst;
 }
 
 export function parseCondaText(manifest: Manifest, text: string, options: RequirementsOptions = {}): void {

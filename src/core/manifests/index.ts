@@ -61,16 +61,23 @@ export interface Discovered {
   manifests: string[];
   /** Files that match but that Seam generated (their signature says so): its output, never read as manifests. */
   generated: string[];
+  /** Where the walk stopped short (a folder deeper than the limit, the entry budget), said in words; empty when it saw everything. */
+  limits: string[];
 }
+
+/** How deep discovery goes, and how many entries it looks at: far beyond any project's manifests. */
+export const DISCOVERY_LIMITS = { maxDepth: 32, maxEntries: 200_000 };
 
 /**
  * Finds the manifests under `root`, skipping VCS, virtualenv and build folders, and files Seam
  * generated. Sorted, deterministic. Unsaved editor texts (withOverlay) stand in for the files.
  */
 export function discoverManifests(root: string, options: FindOptions = {}): Discovered {
-  const maxDepth = options.maxDepth ?? 8;
-  let budget = options.maxEntries ?? 50_000;
-  const found: Discovered = { manifests: [], generated: [] };
+  const maxDepth = options.maxDepth ?? DISCOVERY_LIMITS.maxDepth;
+  const maxEntries = options.maxEntries ?? DISCOVERY_LIMITS.maxEntries;
+  let budget = maxEntries;
+  const found: Discovered = { manifests: [], generated: [], limits: [] };
+  const tooDeep: string[] = [];
   const walk = (dir: string, rel: string, depth: number) => {
     let entries: fs.Dirent[];
     try {
@@ -84,7 +91,9 @@ export function discoverManifests(root: string, options: FindOptions = {}): Disc
       const full = nodePath.join(dir, e.name);
       const relPath = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!isSkippedDir(e.name) && depth < maxDepth) walk(full, relPath, depth + 1);
+        if (isSkippedDir(e.name)) continue;
+        if (depth < maxDepth) walk(full, relPath, depth + 1);
+        else tooDeep.push(relPath);
         continue;
       }
       if (!e.isFile()) continue;
@@ -96,6 +105,14 @@ export function discoverManifests(root: string, options: FindOptions = {}): Disc
     }
   };
   walk(root, '', 0);
+  if (tooDeep.length)
+    found.limits.push(
+      `folders more than ${maxDepth} levels deep were not searched for manifests (${tooDeep.slice(0, 3).join(', ')}${tooDeep.length > 3 ? `, and ${tooDeep.length - 3} more` : ''})`,
+    );
+  if (budget < 0)
+    found.limits.push(
+      `the folder has more than ${maxEntries.toLocaleString('en')} files and folders: Seam stopped searching for manifests there; name the manifests explicitly (seam inspect FILE…)`,
+    );
   return found;
 }
 

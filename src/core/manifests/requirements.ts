@@ -11,7 +11,7 @@ import { normalizeName } from '../model/names';
 import { parseRequirement } from '../model/pep508';
 import { isSigned } from '../text/signature';
 import { type SplitError, shlexSplit } from './shlex';
-import { readTextFile, splitLines } from './text';
+import { OutsideProject, outsideBoundary, readTextFile, splitLines } from './text';
 
 export const MAX_INCLUDE_DEPTH = 32;
 
@@ -79,6 +79,10 @@ function readInto(ctx: Context, path: string, scope: Scope, includedFrom: { line
   } catch (e) {
     if (!(e instanceof SeamError)) throw e;
     const where = includedFrom ? `'${path}': ` : '';
+    if (e instanceof OutsideProject && includedFrom) {
+      addProblem(ctx.manifest, includedFrom.line, includedFrom.offset, 'warning', 'pip/include-outside-project', e.message);
+      return;
+    }
     if (includedFrom) report(`${where}${e.message}`, e.message === 'file not found' ? 'pip/include-missing' : 'file/unreadable');
     else ctx.manifest.problems.push({ path, line: e.line ?? 1, column: 1, severity: 'error', code: 'file/unreadable', message: e.message });
     return;
@@ -152,13 +156,22 @@ function buildLine(path: string, parts: { text: string; line: number; column: nu
   return { text, path, locate };
 }
 
+/** Whether offset `at` lies in a URL (the whitespace-delimited word it is in has a scheme). */
+function inUrl(text: string, at: number): boolean {
+  const start = Math.max(text.lastIndexOf(' ', at), text.lastIndexOf('\t', at)) + 1;
+  const rest = text.slice(start);
+  const word = rest.slice(0, rest.search(/\s|$/));
+  return /^(--?[a-z-]+=)?[a-z][a-z0-9+.-]*:\/\//i.test(word) || /@\s*$/.test(text.slice(0, start));
+}
+
 function expandEnv(line: LogicalLine, env: Record<string, string | undefined>): LogicalLine {
   if (!line.text.includes('${')) return line;
   const edits: { at: number; from: number; to: number }[] = [];
   let delta = 0;
   const text = line.text.replace(ENV_VAR, (whole, name: string, at: number) => {
     const value = env[name];
-    if (value === undefined) return whole;
+    if (value === undefined || inUrl(line.text, at)) return whole; // a URL keeps its ${VAR}: pip and uv expand it at install time, so no secret is ever written
+
     edits.push({ at: at + delta, from: whole.length, to: value.length });
     delta += value.length - whole.length;
     return value;
@@ -519,7 +532,17 @@ function addRequirementFromReference(
   if (reference.type === 'path' && !isUrl) {
     const abs = nodePath.resolve(baseDir, ref);
     const exists = editable ? isDir(abs) : fs.existsSync(abs);
-    if (!exists) {
+    const outside = outsideBoundary(abs);
+    if (outside)
+      addProblem(
+        m,
+        line,
+        offset,
+        'warning',
+        'pip/path-outside-project',
+        `the local project '${ref}' is outside the project (${outside}): Seam does not read it, and other machines need it at the same place; allow its folder in seam.toml ([paths] allow = ["…"]) or move it into the project`,
+      );
+    else if (!exists) {
       const what = editable ? 'folder' : 'file';
       addProblem(
         m,
@@ -602,6 +625,7 @@ function archiveName(ref: string): string | null {
 
 /** The name a local project declares, read (never run) from its own pyproject.toml or setup.cfg (never from one Seam generated). */
 function localProjectName(dir: string): string | null {
+  if (outsideBoundary(dir)) return null; // reported where the path is read; nothing outside the project is opened
   for (const [file, re] of [
     ['pyproject.toml', /^\[project\][^[]*?^name\s*=\s*["']([^"']+)["']/ms],
     ['setup.cfg', /^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms],

@@ -3,6 +3,7 @@
  * non-UTF-8 bytes located by line. Nothing here ever writes.
  */
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { errorMessage, type Problem, SeamError } from '../errors';
 
 /** Files larger than this are refused: no manifest is anywhere near it. */
@@ -17,6 +18,57 @@ export interface TextFile {
 /** Unsaved editor text by path (the language server's open documents), read instead of the disk. */
 let overlay: ((path: string) => string | undefined) | undefined;
 
+/**
+ * The folders Seam may read under (the project, and paths seam.toml allows), as real paths. While
+ * one is set, a file outside them (after symlinks) is never read: `readTextFile` throws
+ * OutsideProject, and nothing of its content reaches a message or a generated file.
+ */
+let boundary: string[] | undefined;
+
+/** Thrown for a file outside the project: its content is never read. */
+export class OutsideProject extends SeamError {
+  constructor(
+    path: string,
+    readonly real: string,
+  ) {
+    super(
+      `${real === path ? path : `${path} (${real})`} is outside the project: Seam reads no file outside the project folder; to read it, allow its folder in seam.toml ([paths] allow = ["…"])`,
+      undefined,
+      path,
+      1,
+    );
+    this.name = 'OutsideProject';
+  }
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    // Not there (yet): its folder decides.
+    const dir = nodePath.dirname(p);
+    return dir === p ? p : nodePath.join(realOrResolved(dir), nodePath.basename(p));
+  }
+}
+
+/** The real path of `path` when it lies outside the boundary, else null (also when no boundary is set). */
+export function outsideBoundary(path: string): string | null {
+  if (!boundary) return null;
+  const real = realOrResolved(nodePath.resolve(path));
+  return boundary.some((b) => real === b || real.startsWith(b.endsWith(nodePath.sep) ? b : `${b}${nodePath.sep}`)) ? null : real;
+}
+
+/** Runs `fn` reading only under `folders` (see `boundary`). */
+export function withBoundary<T>(folders: string[], fn: () => T): T {
+  const previous = boundary;
+  boundary = folders.map((f) => realOrResolved(nodePath.resolve(f)));
+  try {
+    return fn();
+  } finally {
+    boundary = previous;
+  }
+}
+
 /** Runs `fn` with `texts` standing in for the files at those paths. */
 export function withOverlay<T>(texts: (path: string) => string | undefined, fn: () => T): T {
   const previous = overlay;
@@ -30,6 +82,7 @@ export function withOverlay<T>(texts: (path: string) => string | undefined, fn: 
 
 /** The text at `path` (an unsaved editor text first), or null when it cannot be read; never throws. */
 export function peekText(path: string, maxBytes = MAX_MANIFEST_BYTES): string | null {
+  if (outsideBoundary(path)) return null;
   const open = overlay?.(path);
   if (open !== undefined) return open;
   try {
@@ -57,6 +110,8 @@ export function peekHead(path: string, bytes = 512): string | null {
 
 /** Reads `path` as text. Throws SeamError (with path and line) when it cannot be read at all. */
 export function readTextFile(path: string, maxBytes = MAX_MANIFEST_BYTES): TextFile {
+  const outside = outsideBoundary(path);
+  if (outside) throw new OutsideProject(path, outside);
   const open = overlay?.(path);
   if (open !== undefined) {
     if (Buffer.byteLength(open) > maxBytes)

@@ -10,6 +10,7 @@ import { diffWrite } from '../../core/generate/write';
 import type { Target } from '../../core/plan/types';
 import { TARGETS } from '../../core/plan/types';
 import type { ProjectSnapshot } from '../../core/project';
+import { maskCredentials } from '../../core/text/secrets';
 
 export type Choice = 'accept-nix' | 'move-to-uv' | 'keep-pin';
 
@@ -68,7 +69,7 @@ export function planViewModel(project: ProjectSnapshot, writes: PlannedWrite[], 
       column: f.column,
       severity: f.severity,
       code: f.code,
-      message: f.message,
+      message: maskCredentials(f.message),
     })),
     blocked: writes.some((w) => w.action === 'blocked'),
     trusted,
