@@ -34,4 +34,14 @@ describe("seam convert --update-pyproject (the one edit to a team's pyproject.to
     assert.throws(() => withUvConstraints('tool.uv.package = false\n', ['torch==2.2.1']), /dotted keys or inline tables/);
     assert.throws(() => withUvConstraints('[project\n', ['torch==2.2.1']), /TOML/);
   });
+  it('finds [tool.uv] and its own block with the TOML parser: a multi-line string holding them is never edited', () => {
+    const tricky =
+      '[project]\nname = "x"\ndescription = """\nConfigure with\n[tool.uv]\n# >>> seam: Nix pins these (seam convert --update-pyproject rewrites this block)\n"""\n\n[tool.uv]\npackage = false\n';
+    const out = withUvConstraints(tricky, ['torch==2.2.1']);
+    assert.equal(value(out).project.description, value(tricky).project.description);
+    assert.deepEqual(value(out).tool.uv['constraint-dependencies'], ['torch==2.2.1']);
+    assert.equal(withUvConstraints(out, ['torch==2.2.1']), out, 'and a re-run finds its block, not the text in the string');
+    const noTable = '[project]\nname = "x"\nreadme = """\n[tool.uv]\n"""\n';
+    assert.equal(value(withUvConstraints(noTable, ['a==1'])).project.readme, value(noTable).project.readme);
+  });
 });

@@ -3,9 +3,11 @@
  * only when asked — `[tool.uv] constraint-dependencies` pinning Nix-owned packages to Nix's
  * versions (uv reads them only from the root pyproject.toml), inside a marked block so a re-run
  * replaces exactly that block. Every other byte stays; a constraint list the team wrote itself is
- * never merged silently.
+ * never merged silently. Where things are comes from the TOML parser (comments, table headers), so
+ * a multi-line string that happens to hold `[tool.uv]` or Seam's marker is never edited.
  */
 import { SeamError } from '../errors';
+import { parseTOML } from 'toml-eslint-parser';
 import { parseLocatedToml } from '../manifests/toml';
 import { tomlString } from '../text/escape';
 
@@ -17,23 +19,41 @@ function block(constraints: string[]): string {
   return `${START}\nconstraint-dependencies = [${constraints.length ? `\n${items}\n` : ''}]\n${END}\n`;
 }
 
+interface Positions {
+  /** 1-based lines of Seam's start and end marker comments (real comments, not text inside a string). */
+  start: number | null;
+  end: number | null;
+  /** The 1-based line of a real `[tool.uv]` table header, or null. */
+  uvHeader: number | null;
+}
+
+/** Where things are, from the TOML parser: comments and table headers, never a text search. */
+function positions(text: string): Positions {
+  let ast: { comments: { value: string; loc: { start: { line: number } } }[]; body: { body: { type: string; resolvedKey?: unknown[]; loc: { start: { line: number } } }[] }[] };
+  try {
+    ast = parseTOML(text) as never;
+  } catch {
+    parseLocatedToml(text); // throws SeamError with the line
+    throw new SeamError('pyproject.toml does not parse', 1, undefined, 1);
+  }
+  const comment = (marker: string) => ast.comments.find((c) => `#${c.value}`.trim() === marker)?.loc.start.line ?? null;
+  const uv = ast.body[0]?.body.find((n) => n.type === 'TOMLTable' && JSON.stringify(n.resolvedKey) === '["tool","uv"]');
+  return { start: comment(START), end: comment(END), uvHeader: uv?.loc.start.line ?? null };
+}
+
 /** The pyproject text with Seam's constraint block in `[tool.uv]`. Throws SeamError (with the line) when it cannot be done safely. */
 export function withUvConstraints(text: string, constraints: string[]): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lf = text.replace(/\r\n/g, '\n');
   const body = block(constraints);
-  const start = lf.indexOf(START);
+  const at = positions(lf);
+  const lines = lf.split('\n');
   let out: string;
-  if (start >= 0) {
-    const end = lf.indexOf(END, start);
-    if (end < 0)
-      throw new SeamError(
-        "pyproject.toml: Seam's block has no end marker; fix it by hand",
-        1,
-        undefined,
-        lf.slice(0, start).split('\n').length,
-      );
-    out = lf.slice(0, start) + body + lf.slice(end + END.length).replace(/^\n/, '');
+  if (at.start !== null) {
+    if (at.end === null || at.end < at.start)
+      throw new SeamError("pyproject.toml: Seam's block has no end marker; fix it by hand", 1, undefined, at.start);
+    lines.splice(at.start - 1, at.end - at.start + 1, body.trimEnd());
+    out = lines.join('\n');
   } else {
     const doc = parseLocatedToml(lf); // throws SeamError with the line
     const uv = ((doc.value.tool as Record<string, unknown> | undefined)?.uv ?? undefined) as Record<string, unknown> | undefined;
@@ -45,10 +65,8 @@ export function withUvConstraints(text: string, constraints: string[]): string {
         doc.locate(['tool', 'uv', 'constraint-dependencies']).line,
       );
     }
-    const lines = lf.split('\n');
-    const header = lines.findIndex((l) => /^\s*\[\s*tool\s*\.\s*uv\s*\]\s*(#.*)?$/.test(l));
-    if (header >= 0) {
-      lines.splice(header + 1, 0, body.trimEnd());
+    if (at.uvHeader !== null) {
+      lines.splice(at.uvHeader, 0, body.trimEnd());
       out = lines.join('\n');
     } else if (uv) {
       throw new SeamError(
