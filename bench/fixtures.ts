@@ -57,13 +57,18 @@ export function hashedRequirements(targetBytes = 60 * 1024): string {
   ];
   let i = 0;
   const pool = names(2000, next);
-  while (lines.join('\n').length < targetBytes) {
-    const name = pool[i];
+  let size = lines.join('\n').length;
+  const push = (l: string) => {
+    lines.push(l);
+    size += l.length + 1;
+  };
+  while (size < targetBytes) {
+    const name = pool[i % pool.length];
     const hashes = 1 + (next() % 3);
     const marker = next() % 7 === 0 ? ' ; python_version >= "3.9"' : '';
-    lines.push(`${name}==${version(next)}${marker} \\`);
-    for (let h = 0; h < hashes; h++) lines.push(`    --hash=sha256:${digest(next, i * 10 + h)}${h < hashes - 1 ? ' \\' : ''}`);
-    lines.push(`    # via ${pool[(i + 1) % pool.length]}`);
+    push(`${name}==${version(next)}${marker} \\`);
+    for (let h = 0; h < hashes; h++) push(`    --hash=sha256:${digest(next, i * 10 + h)}${h < hashes - 1 ? ' \\' : ''}`);
+    push(`    # via ${pool[(i + 1) % pool.length]}`);
     i++;
   }
   return `${lines.join('\n')}\n`;
@@ -114,4 +119,34 @@ export function planProjectRequirements(names: string[], count = 150): string {
     lines.push(i % 3 === 0 ? `${name}>=${next() % 3}.${next() % 10}` : name);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A large conda environment file (~400 KB): conda packages with versions and builds, then a long pip: section. */
+export function bigEnvironmentYml(targetBytes = 400 * 1024): string {
+  const next = stream('conda');
+  const pool = names(6000, next);
+  const out = ['name: big-env', 'channels:', '  - conda-forge', '  - pytorch', 'dependencies:', '  - python=3.12', '  - pip'];
+  let size = out.join('\n').length;
+  const push = (l: string) => {
+    out.push(l);
+    size += l.length + 1;
+  };
+  let i = 0;
+  while (size < targetBytes / 2) {
+    const k = next() % 3;
+    push(
+      k === 0
+        ? `  - ${pool[i]}=${version(next)}`
+        : k === 1
+          ? `  - ${pool[i]}>=${version(next)},<9`
+          : `  - conda-forge::${pool[i]}=${version(next)}=py312_0`,
+    );
+    i++;
+  }
+  push('  - pip:');
+  while (size < targetBytes) {
+    push(`    - ${pool[i % pool.length]}-pip==${version(next)}${next() % 5 === 0 ? ' ; sys_platform == "linux"' : ''}`);
+    i++;
+  }
+  return `${out.join('\n')}\n`;
 }

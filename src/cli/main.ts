@@ -85,10 +85,9 @@ export function run(argv: string[], io: Io): number | Promise<number> {
       io.err('seam lsp: the language server speaks LSP over stdio: seam lsp --stdio\n');
       return 2;
     }
-    if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
     // Runs until the client sends exit.
     return import('../server/server').then((m) => {
-      m.startServer();
+      m.startServer(m.stdioConnection());
       return new Promise<number>(() => undefined);
     });
   }

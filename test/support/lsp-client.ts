@@ -59,6 +59,7 @@ export class Client {
       this.waiting.delete(m.id);
     } else if (m.method === 'textDocument/publishDiagnostics') {
       this.diagnostics.set(m.params.uri, m.params.diagnostics);
+      this.published.set(m.params.uri, (this.published.get(m.params.uri) ?? 0) + 1);
       for (const w of [...this.diagWaiters]) {
         if (w.uri === m.params.uri && w.ok(m.params.diagnostics)) {
           this.diagWaiters.splice(this.diagWaiters.indexOf(w), 1);
@@ -68,6 +69,18 @@ export class Client {
     } else if (m.id !== undefined && m.method) {
       this.send({ id: m.id, result: null }); // requests from the server (e.g. workDoneProgress/create)
     }
+  }
+
+  /** Writes bytes as they are (malformed frames, stray bytes). */
+  raw(bytes: string | Buffer): void {
+    this.proc.stdin.write(bytes);
+  }
+
+  /** How many times diagnostics were published for `uri`. */
+  published = new Map<string, number>();
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
   private send(m: Message): void {

@@ -6,8 +6,9 @@
  * never merged silently. Where things are comes from the TOML parser (comments, table headers), so
  * a multi-line string that happens to hold `[tool.uv]` or Seam's marker is never edited.
  */
-import { SeamError } from '../errors';
+
 import { parseTOML } from 'toml-eslint-parser';
+import { SeamError } from '../errors';
 import { parseLocatedToml } from '../manifests/toml';
 import { tomlString } from '../text/escape';
 
@@ -29,7 +30,10 @@ interface Positions {
 
 /** Where things are, from the TOML parser: comments and table headers, never a text search. */
 function positions(text: string): Positions {
-  let ast: { comments: { value: string; loc: { start: { line: number } } }[]; body: { body: { type: string; resolvedKey?: unknown[]; loc: { start: { line: number } } }[] }[] };
+  let ast: {
+    comments: { value: string; loc: { start: { line: number } } }[];
+    body: { body: { type: string; resolvedKey?: unknown[]; loc: { start: { line: number } } }[] }[];
+  };
   try {
     ast = parseTOML(text) as never;
   } catch {

@@ -70,7 +70,10 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
     p.requested || 'any',
     statusLabel(p),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  // A cell longer than a column may be (a package pinned a hundred ways) is cut, so one row cannot widen them all.
+  const MAX_CELL = 60;
+  for (const r of rows) for (const [i, c] of r.entries()) if (c.length > MAX_CELL) r[i] = `${c.slice(0, MAX_CELL - 1)}…`;
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]))
