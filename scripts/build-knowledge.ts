@@ -164,7 +164,15 @@ const knowledge = {
     }),
     default: String(newest.cudaPackages_12).replace('cudaPackages_', ''),
     source: 'shared/data/nixpkgs-cuda.json packageSets.defaultsObservedOverTime (newest observations)',
-    caches: cuda.binaryCaches.map((c: Json) => ({ name: c.name, url: c.url, publicKey: c.publicKey, uncertain: c.uncertain === true })),
+    // The nixos-cuda key is published in the nixos-cuda/infra README (shared/reference/anchors-2026-12.md, C4);
+    // nix-community stopped building CUDA in September/October 2025 (C1): kept, marked, never used for CUDA.
+    caches: cuda.binaryCaches.map((c: Json) => ({
+      name: c.name,
+      url: c.url,
+      publicKey: c.publicKey,
+      uncertain: c.name === 'nixos-cuda' ? false : c.uncertain === true,
+      ...(c.name === 'nix-community' ? { note: 'no CUDA builds since 2025-10 (nix-community/infra 26d9a02e, 05c18869)' } : {}),
+    })),
     // NVIDIA's driver table: the first Linux driver of each CUDA release (GA), and the branch each CUDA major needs with minor-version compatibility.
     drivers: {
       source: `NVIDIA CUDA Toolkit Release Notes, Tables 2 and 3 (${drivers.sources[0].url}), as recorded in shared/data/gpu/cuda-driver-compat.json (gathered ${drivers.gathered})`,

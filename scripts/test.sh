@@ -39,6 +39,17 @@ stage "build (esbuild bundles)" npm run --silent build
 stage "typecheck (tsc --noEmit, strict)" npx tsc --noEmit -p .
 stage "lint and format (biome check: one tool, 140 columns)" npm run --silent lint
 
+# A real uv from PyPI (the miniature nixpkgs' uv runs it; the uv-layer tests lock and sync with
+# it). Outside CI the tests that need it say SKIPPED when PyPI cannot be reached; under CI=true
+# they fail.
+if ! command -v uv >/dev/null 2>&1 && [[ ! -x $HOME/.local/bin/uv ]]; then
+  log "uv (pip install uv, in its own venv; linked as ~/.local/bin/uv)"
+  { python3 -m venv "$HOME/.local/share/seam-ci-uv" && "$HOME/.local/share/seam-ci-uv/bin/pip" install --quiet uv &&
+    mkdir -p "$HOME/.local/bin" && ln -sf "$HOME/.local/share/seam-ci-uv/bin/uv" "$HOME/.local/bin/uv"; } ||
+    echo "uv could not be installed from PyPI; the uv-layer tests will say why"
+fi
+[[ -x $HOME/.local/bin/uv ]] && export PATH="$PATH:$HOME/.local/bin"
+
 # 4. Unit and CLI tests under c8, which reports coverage of the core.
 log "mocha: unit and CLI tests (with coverage of src/core)"
 SEAM_COUNTS_FILE=$out/mocha.json npx c8 --reporter=text-summary --reporter=text --include='src/core/**' \

@@ -8,6 +8,8 @@ import { OFFLINE_NIX_CONFIG } from './support/offline-nix';
 export const ROOT = path.resolve(__dirname, '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const SHARED = path.resolve(ROOT, '..', 'shared');
+/** The miniature nixpkgs (../shared/nixpkgs-mini): nixpkgs' structure and failure modes, offline. Tests that claim nixpkgs behaviour run against it. */
+export const MINI = path.join(SHARED, 'nixpkgs-mini');
 
 /** Skips the running test, saying why on its own line, so a skip is never mistaken for a pass. */
 export function skipBecause(ctx: Mocha.Context, reason: string): never {

@@ -9,10 +9,9 @@ import { ResolveError, resolveEnv } from '../core/env/resolve';
 import { evaluateSetup } from '../core/env/setup';
 import { terminalEnvironment } from '../core/env/terminal';
 import type { Target } from '../core/plan/types';
-import { openProject } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 import { formatEnv } from './envCached';
-import { nixOf, type ProjectIo } from './project';
+import { nixOf, type ProjectIo, withPinnedFacts } from './project';
 
 interface Args {
   json: boolean;
@@ -32,7 +31,7 @@ export async function doctor(args: string[], io: ProjectIo): Promise<number> {
   const parsed = parse('doctor', args, io, false);
   if (typeof parsed === 'number') return parsed;
   const probes = await probeSetup(nixOf(io), undefined, undefined, io.env as NodeJS.ProcessEnv);
-  const flakeCuda = openProject(parsed.root, { env: io.env }).plan.cuda.version;
+  const flakeCuda = (await withPinnedFacts(parsed.root, io)).plan.cuda.version;
   const checks = evaluateSetup(probes, flakeCuda);
   const machine = detectMachine({
     platform: probes.platform,

@@ -15,18 +15,20 @@ import { forTerminal, STYLE } from '../core/text/terminal';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
-import { check, convert, index, recoverIfInterrupted } from './project';
+import { check, convert, index, recoverIfInterrupted, withPinnedFacts } from './project';
 
 const USAGE = `Usage: seam <command> [options]
 
 Commands:
   inspect [PATH...] [--json]   Read the Python manifests in PATHs (files or folders; default: the
                                current folder) and print what Seam found, or one JSON object.
-  plan [PATH...] [--target cpu|cuda] [--json]
+  plan [PATH...] [--target cpu|cuda] [--nixpkgs REF] [--json]
                                Decide, for every package and target, whether Nix or uv installs
-                               it, and why; the interpreter and the CUDA version.
+                               it, and why; the interpreter and the CUDA version. Versions and
+                               what evaluates where are read from the pinned nixpkgs (seam.toml's
+                               nixpkgs, or REF: any flake reference, path: included) with nix.
   explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
-  convert [DIR] [--dry-run] [--force] [--update-pyproject]
+  convert [DIR] [--dry-run] [--force] [--update-pyproject] [--nixpkgs REF]
                                Write flake.nix (cpu and cuda shells), seam.toml (once), the uv
                                project, .gitignore lines and seam-plan.txt, all or nothing.
                                --dry-run prints the diff; --force replaces files Seam did not
@@ -96,7 +98,7 @@ export function run(argv: string[], io: Io): number | Promise<number> {
 }
 
 function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean): Flags | number {
-  return parseFlags(command, args, io, { json: true, target: allowTarget, help: USAGE });
+  return parseFlags(command, args, io, { json: true, target: allowTarget, help: USAGE, values: allowTarget ? ['--nixpkgs'] : [] });
 }
 
 /**
@@ -104,7 +106,12 @@ function parseArgs(command: string, args: string[], io: Io, allowTarget: boolean
  * and folders given (their manifests, with the settings of the one folder given or of the current
  * folder). A number is an exit code.
  */
-async function snapshotFor(command: string, paths: string[], io: Io): Promise<ProjectSnapshot | number> {
+async function snapshotFor(
+  command: string,
+  paths: string[],
+  io: Io,
+  options: { facts?: boolean; nixpkgs?: string } = {},
+): Promise<ProjectSnapshot | number> {
   const given: { abs: string; dir: boolean }[] = [];
   for (const p of paths) {
     const abs = nodePath.resolve(io.cwd, p);
@@ -120,11 +127,15 @@ async function snapshotFor(command: string, paths: string[], io: Io): Promise<Pr
   const folder = !given.length ? io.cwd : given.length === 1 && given[0].dir ? given[0].abs : null;
   if (folder !== null) {
     await recoverIfInterrupted(folder, io); // an interrupted convert is undone before anything is read
-    return openProject(folder, { env: io.env });
+    return options.facts
+      ? withPinnedFacts(folder, io as Io & { version: string }, { nixpkgs: options.nixpkgs })
+      : openProject(folder, { env: io.env });
   }
   const manifests = given.flatMap((g) => (g.dir ? discoverManifests(g.abs).manifests : [g.abs]));
   const root = given.length === 1 ? nodePath.dirname(given[0].abs) : io.cwd;
-  return openProject(root, { env: io.env, manifests });
+  return options.facts
+    ? withPinnedFacts(root, io as Io & { version: string }, { manifests, nixpkgs: options.nixpkgs })
+    : openProject(root, { env: io.env, manifests });
 }
 
 function relativeTo(io: Io): (p: string) => string {
@@ -150,7 +161,7 @@ async function inspect(args: string[], io: Io): Promise<number> {
 async function plan(args: string[], io: Io): Promise<number> {
   const parsed = parseArgs('plan', args, io, true);
   if (typeof parsed === 'number') return parsed;
-  const project = await snapshotFor('plan', parsed.positional, io);
+  const project = await snapshotFor('plan', parsed.positional, io, { facts: true, nixpkgs: parsed.values['--nixpkgs'] });
   if (typeof project === 'number') return project;
   const rel = relativeTo(io);
   const findings = project.findings;
@@ -172,7 +183,7 @@ async function explainCommand(args: string[], io: Io): Promise<number> {
     io.err('seam explain: name a package, e.g. seam explain torch\n');
     return 2;
   }
-  const project = await snapshotFor('explain', paths, io);
+  const project = await snapshotFor('explain', paths, io, { facts: true });
   if (typeof project === 'number') return project;
   const name = normalizeName(pkg);
   let found = project.plan.packages.find(

@@ -1,7 +1,8 @@
 /** `seam convert`, `seam check` and `seam index refresh`: the commands that work on one project folder. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { nixSyntaxError } from '../core/env/nix';
+import { seamCacheDir } from '../core/env/driver';
+import { evaluateShells, nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
 import { errorMessage, type Problem, SeamError } from '../core/errors';
 import {
@@ -9,15 +10,17 @@ import {
   needsRecovery,
   type Recovery,
   recover,
+  STAGE_PREFIX,
   seamDir,
   stepHooksFromEnv,
   WriteStopped,
   withProjectLock,
 } from '../core/generate/transaction';
 import { diffWrite, landings, planWrites } from '../core/generate/write';
+import { NIX_FLAGS, readPinFacts } from '../core/knowledge/pin';
 import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
 import { TARGETS } from '../core/plan/types';
-import { INDEX_PATH, openProject } from '../core/project';
+import { INDEX_PATH, openProject, type ProjectSnapshot } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 
 export interface ProjectIo {
@@ -37,6 +40,7 @@ const where = (root: string, p: Problem) =>
 export async function convert(args: string[], io: ProjectIo): Promise<number> {
   const flags = parseFlags('convert', args, io, {
     switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' },
+    values: ['--nixpkgs'],
   });
   if (typeof flags === 'number') return flags;
   const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
@@ -50,7 +54,7 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
     // One writer per project: a second convert waits here, then plans against what the first wrote.
     return await withProjectLock(root, 'seam convert', async () => {
       reportRecovery(root, recover(root), io);
-      return convertLocked(root, { dryRun, force, updatePyproject }, io, stop.signal);
+      return convertLocked(root, { dryRun, force, updatePyproject, nixpkgs: flags.values['--nixpkgs'] }, io, stop.signal);
     });
   } catch (e) {
     if (!(e instanceof SeamError)) throw e;
@@ -58,6 +62,44 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
     return 1;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * The project, planned with the facts of the nixpkgs it pins (read with nix and cached; see
+ * core/knowledge/pin.ts). Without nix, or when the nixpkgs cannot be read (offline), it says so and
+ * plans with Seam's bundled knowledge, whose versions are approximate.
+ */
+export async function withPinnedFacts(
+  root: string,
+  io: ProjectIo,
+  options: { nixpkgs?: string; manifests?: string[] } = {},
+): Promise<ProjectSnapshot> {
+  const first = openProject(root, { env: io.env, ...options });
+  if (!first.model.manifests.length) return first;
+  try {
+    const facts = await readPinFacts(
+      {
+        ref: first.config.nixpkgs,
+        nix: nixOf(io),
+        cacheDir: seamCacheDir(io.env),
+        runner: runProcess,
+        cwd: root,
+        env: io.env as NodeJS.ProcessEnv,
+        log: (l) => io.err(`seam: ${l}\n`),
+      },
+      first.pinNames,
+      first.pinTools,
+    );
+    return openProject(root, { env: io.env, ...options, facts });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'nix is not installed' : errorMessage(e);
+    const fallback =
+      first.knowledgeSource === 'index'
+        ? `the index seam index refresh wrote (${INDEX_PATH})`
+        : "Seam's bundled knowledge of nixpkgs (versions approximate)";
+    io.err(`seam: ${why}; planning with ${fallback}\n`);
+    return first;
   }
 }
 
@@ -85,11 +127,11 @@ export async function recoverIfInterrupted(root: string, io: Pick<ProjectIo, 'er
 
 async function convertLocked(
   root: string,
-  { dryRun, force, updatePyproject }: { dryRun: boolean; force: boolean; updatePyproject: boolean },
+  { dryRun, force, updatePyproject, nixpkgs }: { dryRun: boolean; force: boolean; updatePyproject: boolean; nixpkgs?: string },
   io: ProjectIo,
   signal: AbortSignal,
 ): Promise<number> {
-  const project = openProject(root, { env: io.env });
+  const project = await withPinnedFacts(root, io, { nixpkgs });
   const readProblems = [...project.settings.problems, ...project.model.manifests.flatMap((m) => m.problems)];
   for (const p of readProblems) io.err(`${where(root, p)}\n`);
   if (!project.model.manifests.length) {
@@ -141,6 +183,27 @@ async function convertLocked(
     io.err(`seam convert: nothing written: flake.nix does not parse: ${syntax}\n`);
     return 1;
   }
+  // Every shell the flake declares must evaluate on every system before it is written (when Nix can be asked).
+  if (flake) {
+    const dir = fs.mkdtempSync(nodePath.join(root, `${STAGE_PREFIX}check-`));
+    let shells: Awaited<ReturnType<typeof evaluateShells>>;
+    try {
+      shells = await evaluateShells(flake.after, dir, { nix: nixOf(io), env: io.env as NodeJS.ProcessEnv, signal });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (shells.failures.length) {
+      for (const f of shells.failures) io.err(`flake.nix: the ${f.target} shell on ${f.system} does not evaluate: ${f.message}\n`);
+      const { cuda } = conversion.plan;
+      if (cuda.overlay && shells.failures.some((f) => f.target === 'cuda'))
+        io.err(
+          `seam.toml asks for CUDA ${cuda.version} (cudaPackages_${cuda.version.replace('.', '_')}); without [cuda] version the cuda shell uses nixpkgs' default set, which the CUDA caches build\n`,
+        );
+      io.err('seam convert: nothing written: a shell would not evaluate (see above)\n');
+      return 1;
+    }
+    if (!shells.checked) io.err(`seam convert: could not check that every shell evaluates (${shells.why}); nix develop will say\n`);
+  }
   try {
     if (signal.aborted) throw new WriteStopped('stopped before it began');
     await land(root, landings(writes), { signal, hooks: stepHooksFromEnv(io.env) });
@@ -174,7 +237,7 @@ export async function check(args: string[], io: ProjectIo): Promise<number> {
   const root = rootFrom('check', flags.positional, io);
   if (typeof root === 'number') return root;
   await recoverIfInterrupted(root, io);
-  const checked = openProject(root, { env: io.env }).check();
+  const checked = (await withPinnedFacts(root, io)).check();
   if (checked.kind === 'no-flake') {
     io.err(`seam check: ${checked.message} in ${root}; run \`seam convert\` first\n`);
     return 1;
@@ -226,7 +289,7 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
   if (/^(\.{1,2}\/|\/)/.test(ref)) ref = nodePath.resolve(io.cwd, ref);
   let json: string;
   try {
-    const r = await runProcess(nixOf(io), ['eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], {
+    const r = await runProcess(nixOf(io), [...NIX_FLAGS, 'eval', '--json', '--impure', '--expr', refreshExpression(ref, refreshNames())], {
       cwd: root,
       env: io.env as NodeJS.ProcessEnv,
       timeoutMs: 30 * 60_000,

@@ -16,10 +16,11 @@ import { readSeamToml, SEAM_TOML, type SeamConfig } from './config/seamToml';
 import { readVenv } from './env/venv';
 import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
-import { defaultKnowledge, type Knowledge, knowledgeFrom } from './knowledge/index';
+import { defaultKnowledge, type Knowledge, knowledgeFrom, knowledgeWithPin } from './knowledge/index';
+import type { PinFacts } from './knowledge/pin';
 import { type Discovered, discoverManifests, type ProjectModel, readProject } from './manifests/index';
 import { peekText, withBoundary, withOverlay } from './manifests/text';
-import { planProject } from './plan/planner';
+import { GPU_VARIANTS, planProject } from './plan/planner';
 import { type Plan, TARGETS } from './plan/types';
 import { type Ownership, ownership, unsigned } from './text/signature';
 import { VERSION } from './version';
@@ -33,6 +34,10 @@ export interface OpenOptions {
   texts?: (path: string) => string | undefined;
   /** The manifests to read instead of discovering them under the root (`seam inspect FILE…`). */
   manifests?: string[];
+  /** Facts read from the pinned nixpkgs (core/knowledge/pin.ts): they replace the bundled knowledge. */
+  facts?: PinFacts;
+  /** The nixpkgs to pin instead of seam.toml's (`--nixpkgs REF`). */
+  nixpkgs?: string;
 }
 
 export interface Settings {
@@ -46,8 +51,8 @@ export interface Settings {
 
 export interface KnowledgeState {
   knowledge: Knowledge;
-  /** Where the facts come from: Seam's bundle, or `seam index refresh` (.seam/index.json). */
-  source: 'bundled' | 'index';
+  /** Where the facts come from: Seam's bundle, `seam index refresh` (.seam/index.json), or the pinned nixpkgs itself. */
+  source: 'bundled' | 'index' | 'pin';
 }
 
 export interface FlakeState {
@@ -126,11 +131,20 @@ export class ProjectSnapshot {
   }
 
   get config(): SeamConfig {
-    return this.settings.config;
+    return this.options.nixpkgs ? { ...this.settings.config, nixpkgs: this.options.nixpkgs } : this.settings.config;
   }
 
   private get knowledgeState(): KnowledgeState & { problems: Problem[] } {
     return this.once('knowledge', () => {
+      const base = this.indexKnowledge();
+      // The facts read from the pinned nixpkgs (when the caller could read them) win over both.
+      const facts = this.options.facts;
+      return facts ? { knowledge: knowledgeWithPin(base.knowledge, facts), source: 'pin' as const, problems: base.problems } : base;
+    });
+  }
+
+  private indexKnowledge(): KnowledgeState & { problems: Problem[] } {
+    {
       const path = nodePath.join(this.root, INDEX_PATH);
       const text = this.file(INDEX_PATH);
       if (text === null) return { knowledge: defaultKnowledge(), source: 'bundled' as const, problems: [] };
@@ -144,6 +158,49 @@ export class ProjectSnapshot {
           problems: [{ path, line: 1, column: 1, severity: 'warning' as const, code: 'index/unreadable', message }],
         };
       }
+    }
+  }
+
+  /**
+   * The python3Packages attributes the facts of this project's plan depend on: each package the
+   * manifests name (as Seam's knowledge maps it, or spelled as nixpkgs would), what those need,
+   * and tomli. What `readPinFacts` is asked about.
+   */
+  get pinNames(): string[] {
+    return this.once('pinNames', () => {
+      const k = this.indexKnowledge().knowledge;
+      const names = new Set<string>(['tomli']);
+      const add = (n: string, depth = 0) => {
+        const fact = k.python(n);
+        if (fact) names.add(fact.attr);
+        const attr = k.hasAttr(n);
+        if (attr) names.add(attr);
+        if (!fact && !attr) for (const c of [n, n.replace(/-/g, '_')]) if (/^[A-Za-z0-9_-]+$/.test(c)) names.add(c);
+        if (depth < 4) for (const d of k.deps(n)?.deps ?? []) add(d, depth + 1);
+      };
+      for (const m of this.model.manifests)
+        for (const r of m.requirements) {
+          if (!r.normalizedName) continue;
+          const conda = r.ecosystem === 'conda' ? k.conda(r.name) : undefined;
+          if (conda?.nixPython) names.add(conda.nixPython);
+          const name = conda?.pypi ?? r.normalizedName;
+          add(GPU_VARIANTS[name] ?? name);
+        }
+      return [...names].sort();
+    });
+  }
+
+  /** The top-level attributes of the conda packages that are system packages (ffmpeg, git, …): what `readPinFacts` is asked about as tools. */
+  get pinTools(): string[] {
+    return this.once('pinTools', () => {
+      const k = this.indexKnowledge().knowledge;
+      const tools = new Set<string>();
+      for (const m of this.model.manifests)
+        for (const r of m.requirements) {
+          const attr = r.ecosystem === 'conda' ? k.conda(r.name)?.nixTopLevel : undefined;
+          if (attr && !attr.includes('.')) tools.add(attr);
+        }
+      return [...tools].sort();
     });
   }
 

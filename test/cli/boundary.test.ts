@@ -13,12 +13,15 @@ import { maskCredentials, stripCredentials } from '../../src/core/text/secrets';
 import { forTerminal } from '../../src/core/text/terminal';
 import { ROOT, snapshot, tree } from '../helpers';
 
+/** A home folder outside every project: nix and Seam keep their caches there, never in the project. */
+const TEST_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-'));
+
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 function seam(args: string[], cwd: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME, ...env },
     timeout: 60_000,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };

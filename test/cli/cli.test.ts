@@ -5,8 +5,9 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, snapshot, tree } from '../helpers';
+import { MINI, nixEnv, ROOT, snapshot, tree } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const CORE = path.join(ROOT, 'dist', 'core.js');
@@ -183,12 +184,35 @@ describe('seam plan and seam explain (as a process)', function () {
     assert.equal(r.code, 0, r.err);
     const json = JSON.parse(r.out);
     assert.deepEqual(json.targets, ['cpu', 'cuda']);
-    assert.equal(json.python, '3.11');
-    assert.deepEqual([json.cuda.requested, json.cuda.version], ['12.1', '12.6']);
+    // No nixpkgs can be read here (github: is offline): the bundled knowledge, said to be approximate.
+    assert.match(
+      r.err,
+      /could not read nixpkgs github:NixOS\/nixpkgs\/nixos-unstable: .*planning with Seam's bundled knowledge of nixpkgs \(versions approximate\)/,
+    );
+    assert.deepEqual([json.nixpkgs.facts, json.nixpkgs.approximate], ['bundled', true]);
+    assert.equal(json.python, '3.12');
+    assert.deepEqual([json.cuda.requested, json.cuda.version], ['12.1', '12.9']);
     const torch = json.packages.find((p: { name: string }) => p.name === 'torch');
     assert.deepEqual([torch.owner, torch.nixAttr, torch.status], [{ cpu: 'nix', cuda: 'nix' }, 'torch', 'conflict']);
     assert.deepEqual(torch.sources, [{ path: path.join('examples', 'ml-project', 'environment.yml'), line: 9 }]);
     assert.ok(json.problems.every((p: { path: string }) => !path.isAbsolute(p.path)));
+  });
+
+  it('plan --nixpkgs path:… reads the facts from that nixpkgs (the miniature): versions, Python and CUDA defaults', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-'));
+    const env = { HOME: home, NIX_CONFIG: nixEnv().NIX_CONFIG ?? '' };
+    const r = seam(['plan', '--json', '--nixpkgs', `path:${MINI}`, 'examples/ml-project'], ROOT, env);
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out);
+    assert.deepEqual([json.nixpkgs.facts, json.nixpkgs.approximate], ['pin', false]);
+    assert.deepEqual(
+      [json.python, json.cuda.version],
+      ['3.12', '12.8'],
+      "the miniature's python312 is built, python311 is not; its default CUDA is 12.8",
+    );
+    assert.equal(json.packages.find((p: { name: string }) => p.name === 'torch').nixVersion, '2.9.1');
+    const again = seam(['plan', '--json', '--nixpkgs', `path:${MINI}`, 'examples/ml-project'], ROOT, env);
+    assert.doesNotMatch(again.err, /reading \d+ package fact/, 'the second plan reads the facts from the cache');
   });
 
   it('plan prints a table, filters by --target, and refuses an unknown target', () => {

@@ -8,8 +8,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, skipBecause, snapshot, tree, which } from '../helpers';
+
+/** A home folder outside every project: nix and Seam keep their caches there, never in the project. */
+const TEST_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-'));
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const ARGS = ['convert', '--update-pyproject'];
@@ -27,7 +31,7 @@ function seam(args: string[], cwd: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME, ...env },
     timeout: 60_000,
   });
 }
@@ -108,7 +112,7 @@ describe('nothing lost: convert killed at every step, interrupted, run twice at 
         {
           cwd: root,
           encoding: 'utf8',
-          env: { PATH: process.env.PATH ?? '', HOME: root },
+          env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME },
           timeout: 60_000,
         },
       );
@@ -128,7 +132,7 @@ describe('nothing lost: convert killed at every step, interrupted, run twice at 
       const root = tree(PROJECT);
       const child = spawn(process.execPath, [CLI, ...ARGS], {
         cwd: root,
-        env: { PATH: process.env.PATH ?? '', HOME: root, SEAM_TEST_STEP_DELAY_MS: '150' },
+        env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME, SEAM_TEST_STEP_DELAY_MS: '150' },
       });
       let err = '';
       child.stderr.on('data', (b) => (err += b));
@@ -151,7 +155,7 @@ describe('nothing lost: convert killed at every step, interrupted, run twice at 
       const runs = Array.from({ length: n }, () => {
         const child = spawn(process.execPath, [CLI, ...ARGS], {
           cwd: root,
-          env: { PATH: process.env.PATH ?? '', HOME: root, SEAM_TEST_STEP_DELAY_MS: '5' },
+          env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME, SEAM_TEST_STEP_DELAY_MS: '5' },
         });
         let err = '';
         child.stderr.on('data', (b) => (err += b));

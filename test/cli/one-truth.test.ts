@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { planWrites } from '../../src/core/generate/write';
@@ -17,11 +18,14 @@ import { ROOT, snapshot, tree } from '../helpers';
 import { CLI, killServers, open, start, uriOf } from '../support/lsp-client';
 import { LOCAL_PROJECTS, SHAPES } from '../support/projects';
 
+/** A home folder outside every project: nix and Seam keep their caches there, never in the project. */
+const TEST_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-'));
+
 function seam(args: string[], cwd: string): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: cwd },
+    env: { PATH: process.env.PATH ?? '', HOME: TEST_HOME },
     timeout: 60_000,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };

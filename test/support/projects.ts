@@ -33,6 +33,19 @@ export const SHAPES: Record<string, Record<string, string>> = {
 };
 
 /** Projects whose second convert used to differ from the first: local projects, `-e .`, a team's own pyproject.toml. */
+/** Projects whose flakes used not to evaluate against a real nixpkgs of late 2025 (issue 13). */
+export const PIN_PROJECTS: Record<string, Record<string, string>> = {
+  'whisper (triton only on Linux x86_64)': {
+    'requirements.txt':
+      'numba\nnumpy\ntorch\ntqdm\nmore-itertools\ntiktoken\ntriton>=2.0.0;platform_machine=="x86_64" and sys_platform=="linux"\n',
+  },
+  'cupy for CUDA 12 (unfree CUDA in the cpu shell)': { 'requirements.txt': 'cupy-cuda12x\nnumpy\n' },
+  'Python 3.10 with numpy (numpy 2.3 is disabled below 3.11)': {
+    'requirements.txt': 'numpy\nscipy\n',
+    'pyproject.toml': '[project]\nname = "old"\nversion = "1"\nrequires-python = "==3.10.*"\ndependencies = ["numpy", "scipy"]\n',
+  },
+};
+
 export const LOCAL_PROJECTS: Record<string, Record<string, string>> = {
   'conda with -e . (stable-diffusion)': {
     'environment.yml':

@@ -42,9 +42,23 @@ describe('the planner', () => {
   it('plans the bundled conda + pip example on both targets and explains each decision', () => {
     const p = planDir(path.join(ROOT, 'examples', 'ml-project'));
     assert.deepEqual(p.targets, ['cpu', 'cuda']);
-    assert.deepEqual([p.python.version, p.python.attr], ['3.11', 'python311']);
-    assert.deepEqual([p.cuda.requested, p.cuda.version, p.cuda.set], ['12.1', '12.6', 'cudaPackages_12_6']);
-    assert.match(p.cuda.reason, /12\.1 \(pytorch-cuda 12\.1\.\*\) moved to 12\.6/);
+    assert.deepEqual(
+      [p.python.version, p.python.attr],
+      ['3.12', 'python312'],
+      'python=3.11 is not built by the caches: the nearest built set',
+    );
+    assert.ok(p.problems.some((x) => x.code === 'plan/python-off-cache' && /set python = "3\.11" in seam\.toml/.test(x.message)));
+    const dflt = defaultKnowledge().cuda.default.replace('_', '.');
+    assert.deepEqual(
+      [p.cuda.requested, p.cuda.version, p.cuda.set, p.cuda.overlay],
+      ['12.1', dflt, `cudaPackages_${dflt.replace('.', '_')}`, false],
+    );
+    assert.match(
+      p.cuda.reason,
+      new RegExp(
+        `ask for CUDA 12\\.1 \\(pytorch-cuda 12\\.1\\.\\*\\); nixpkgs' default ${dflt.replace('.', '\\.')}, which the CUDA caches build, runs on the same drivers`,
+      ),
+    );
     assert.equal(owners(p, 'torch'), 'nix/nix');
     assert.match(pkg(p, 'torch').explanation, /^torch \(asked for as pytorch\) → Nix: native, CUDA-aware/);
     assert.deepEqual(pkg(p, 'torch').requestedAs, ['pytorch']);
@@ -84,23 +98,23 @@ describe('the planner', () => {
     assert.deepEqual([owners(p, 'mypurelib'), pkg(p, 'mypurelib').reason], ['uv/uv', 'not-in-nixpkgs']);
   });
 
-  it('reads the CUDA version from +cu tags, /cu indexes, jax[cuda12] and conda cudatoolkit, and moves it to a set nixpkgs has', () => {
+  it("reads the CUDA version from +cu tags, /cu indexes, per-requirement --index-url, jax[cuda12] and conda cudatoolkit, and answers with nixpkgs' default set", () => {
+    const dflt = defaultKnowledge().cuda.default.replace('_', '.');
     const tag = plan({ 'requirements.txt': 'torch==2.1.0+cu118\n' });
-    assert.deepEqual([tag.cuda.requested, tag.cuda.version], ['11.8', '12.6']);
-    assert.match(
-      tag.cuda.reason,
-      /moved to 12\.6: nixpkgs has 12\.6, 12\.8, 12\.9, 13\.2, and CUDA 12 needs a newer NVIDIA driver than CUDA 11 did/,
-    );
+    assert.deepEqual([tag.cuda.requested, tag.cuda.version, tag.cuda.overlay], ['11.8', dflt, false]);
+    assert.match(tag.cuda.reason, /ask for CUDA 11\.8 .*answered with nixpkgs' default .*needs NVIDIA driver 525 or newer/);
     assert.equal(tag.problems.find((x) => x.code === 'plan/cuda-moved')?.line, 1);
     const index = plan({ 'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu128\ntorch\n' });
-    assert.deepEqual([index.cuda.requested, index.cuda.version], ['12.8', '12.8']);
+    assert.deepEqual([index.cuda.requested, index.cuda.version], ['12.8', dflt]);
+    const perRequirement = plan({ 'requirements.txt': 'torch==2.1.0 --index-url https://download.pytorch.org/whl/cu121\n' });
+    assert.equal(perRequirement.cuda.requested, '12.1', 'Open-Sora names the CUDA build with --index-url on the requirement line');
     const jax = plan({ 'requirements.txt': 'jax[cuda12]>=0.4\n' });
-    assert.deepEqual([jax.cuda.requested, jax.cuda.version], ['12', defaultKnowledge().cuda.default.replace('_', '.')]);
+    assert.deepEqual([jax.cuda.requested, jax.cuda.version], ['12', dflt]);
     const conda = plan({ 'environment.yml': 'dependencies:\n  - python=3.10\n  - cudatoolkit=11.3\n  - pytorch\n' });
-    assert.deepEqual([conda.cuda.requested, conda.cuda.version, owners(conda, 'cudatoolkit')], ['11.3', '12.6', 'skip/system']);
+    assert.deepEqual([conda.cuda.requested, conda.cuda.version, owners(conda, 'cudatoolkit')], ['11.3', dflt, 'skip/system']);
     const none = plan({ 'requirements.txt': 'requests\nflask>=3\n' });
     assert.equal(none.cuda.requested, null);
-    assert.match(none.cuda.reason, /no CUDA version in the manifests/);
+    assert.match(none.cuda.reason, /^nixpkgs' default CUDA [0-9.]+, which the CUDA binary caches build/);
     assert.ok(
       none.packages.every((x) => x.owner.cpu === 'uv' && x.owner.cuda === 'uv'),
       'a project with no native packages is all uv',
@@ -110,12 +124,28 @@ describe('the planner', () => {
   });
 
   it('chooses the interpreter from conda python, requires-python, Pipfile and poetry, as a nixpkgs pythonXY', () => {
-    assert.equal(plan({ Pipfile: '[packages]\nrequests = "*"\n[requires]\npython_version = "3.10"\n' }).python.attr, 'python310');
-    assert.equal(plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.9,<3.12"\n' }).python.attr, 'python311');
-    assert.equal(plan({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.12"\n' }).python.attr, 'python312');
-    assert.equal(plan({ 'requirements.txt': 'numpy\n' }).python.version, '3.12');
+    // Bundled knowledge: nixpkgs 25.11, python3 = python313; 3.12 and 3.13 built by the caches.
+    assert.equal(plan({ 'requirements.txt': 'numpy\n' }).python.version, '3.13', "nixpkgs' default python3");
+    assert.equal(plan({ 'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.12"\n' }).python.attr, 'python313');
+    assert.equal(
+      plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = ">=3.9,<3.13"\n' }).python.attr,
+      'python312',
+      'the newest built set that fits',
+    );
+    const offCache = plan({ Pipfile: '[packages]\nrequests = "*"\n[requires]\npython_version = "3.10"\n' });
+    assert.equal(offCache.python.attr, 'python312', '3.10 is not built: the nearest built set, and how to follow the manifests');
+    assert.match(
+      offCache.problems.find((x) => x.code === 'plan/python-off-cache')!.message,
+      /set python = "3\.10" in seam\.toml — then .*compiles on this machine/,
+    );
     const impossible = plan({ 'pyproject.toml': '[project]\nname = "x"\nrequires-python = "<3.8"\n' });
-    assert.equal(impossible.problems.find((x) => x.code === 'plan/no-python')?.severity, 'error');
+    const moved = impossible.problems.find((x) => x.code === 'plan/python-moved')!;
+    assert.equal(moved.severity, 'warning', 'a working environment on the nearest Python, not a refusal');
+    assert.match(
+      moved.message,
+      /no Python in this nixpkgs fits .*Seam uses 3\.10, the nearest for which every Nix package evaluates.*pin an older nixpkgs/,
+    );
+    assert.equal(impossible.python.record, true);
     assert.equal(plan({ 'requirements.txt': 'numpy\n' }, { policy: 'nix', overrides: {}, python: '3.13' }).python.attr, 'python313');
   });
 

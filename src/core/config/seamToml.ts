@@ -200,7 +200,8 @@ export function readSeamToml(text: string, path: string): ReadConfig {
 
 /** What the plan chose, for the commented hints in a new seam.toml. */
 export interface ConfigHints {
-  python: { version: string; reason: string };
+  /** `record`: the manifests could not decide (no Python in this nixpkgs fits them): the choice is written, not hinted. */
+  python: { version: string; reason: string; record?: boolean };
   cuda: { version: string; reason: string };
 }
 
@@ -225,7 +226,13 @@ export function writeSeamToml(config: SeamConfig, hints: ConfigHints): string {
     '',
   ];
   if (config.python) out.push(`python = ${tomlString(config.python)}`);
-  else
+  else if (hints.python.record) {
+    // Recorded as a comment: the next convert decides the same way from the same pin (byte-identical),
+    // and a newer pin may decide better; uncomment it to hold the choice.
+    out.push('# The manifests ask for a Python this nixpkgs does not have. Seam chose the nearest that works;');
+    out.push('# uncomment the line to keep it, or pin an older nixpkgs above to get closer to what they ask.');
+    out.push(`# python = ${tomlString(hints.python.version)}   # ${commentText(hints.python.reason)}`);
+  } else
     out.push(
       `# python = ${tomlString(hints.python.version)}   # Seam chose ${commentText(hints.python.version)}: ${commentText(hints.python.reason)}`,
     );
@@ -243,15 +250,16 @@ export function writeSeamToml(config: SeamConfig, hints: ConfigHints): string {
     out.push(
       `# version = ${tomlString(hints.cuda.version)}   # Seam chose ${commentText(hints.cuda.version)}: ${commentText(hints.cuda.reason)}`,
     );
-  out.push("# Narrowing the GPU architectures builds less, but the binary caches build nixpkgs' default");
-  out.push('# list: with a narrower one, torch and friends compile on your machine.');
+  out.push("# The CUDA caches (cache.nixos-cuda.org, cache.flox.dev) build nixpkgs' default CUDA set and GPU");
+  out.push('# architectures: another version or a narrower list of capabilities compiles torch and friends on');
+  out.push('# your machine (hours).');
   if (config.cudaCapabilities.length) out.push(`capabilities = ${list(config.cudaCapabilities)}`);
   else out.push('# capabilities = ["8.9"]');
   out.push('', '# Per-package owner: "nix", "uv" or "skip" (nobody installs it).', '[overrides]');
   const overrides = Object.entries(config.overrides).sort(([a], [b]) => a.localeCompare(b));
   if (overrides.length) for (const [name, o] of overrides) out.push(`${tomlKey(name)} = { owner = ${tomlString(o.owner ?? 'uv')} }`);
   else out.push('# some-package = { owner = "uv" }');
-  out.push('', '# Your own binary caches (a team cache, remote builders), on top of the CUDA cache Seam adds.', '[cache]');
+  out.push('', '# Your own binary caches (a team cache, remote builders), on top of the CUDA caches Seam adds.', '[cache]');
   if (config.substituters.length) {
     out.push('substituters = [');
     for (const s of config.substituters) out.push(`  { url = ${tomlString(s.url)}, public-key = ${tomlString(s.publicKey)} },`);

@@ -13,6 +13,7 @@ export function bundledData(): Bundled {
 }
 
 import { normalizeName } from '../model/names';
+import type { PinFacts } from './pin';
 
 export interface NixPackage {
   attr: string;
@@ -43,8 +44,29 @@ export interface CondaFact {
   uncertain?: boolean;
 }
 
+/** A Python set nixpkgs has: built means the binary caches build it (nixpkgs recurses into it). */
+export interface PythonSet {
+  version: string;
+  attr: string;
+  built: boolean;
+}
+
 export interface Knowledge {
   nixpkgs: { revision: string | null; describes: string };
+  /** Where the facts come from: read from the pinned nixpkgs, from `seam index refresh`, or Seam's bundle (approximate versions). */
+  origin: { kind: 'pin' | 'index' | 'bundled'; approximate: boolean };
+  /** The Python sets nixpkgs has, newest first. */
+  pythons: PythonSet[];
+  /** nixpkgs' default python3 (a version: "3.13"). */
+  defaultPython: string;
+  /**
+   * Whether python package `attr` evaluates in Python set `pythonAttr` on `system` for `target`:
+   * true, or why not; null where the target does not exist there; undefined when Seam does not know
+   * (bundled knowledge, or a package the pin was not asked about).
+   */
+  availability(pythonAttr: string, attr: string, system: string, target: 'cpu' | 'cuda'): true | string | null | undefined;
+  /** The same for a top-level attribute (a system package); undefined where nothing is known. */
+  toolAvailability(attr: string, system: string, target: 'cpu' | 'cuda'): true | string | null | undefined;
   /** PyPI (normalized) name → nixpkgs python3Packages facts. */
   python(name: string): NixPackage | undefined;
   /** Whether python3Packages has an attribute of this name (or its `_`/no-dash spelling). */
@@ -75,8 +97,14 @@ export function knowledgeFrom(data: Bundled): Knowledge {
   const conda = data.conda as Record<string, CondaFact>;
   const deps = data.deps as Record<string, { deps: string[]; source: string }>;
   const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
+  const py = (data as { pythons?: { sets: PythonSet[]; default: string } }).pythons ?? BUNDLED_PYTHONS;
   return {
     nixpkgs: data.nixpkgs,
+    origin: { kind: (data as { origin?: 'index' }).origin ?? 'bundled', approximate: (data as { origin?: 'index' }).origin !== 'index' },
+    pythons: [...py.sets].sort((a, b) => compareMinor(b.version, a.version)),
+    defaultPython: py.default,
+    availability: () => undefined,
+    toolAvailability: () => undefined,
     python: (name) => own(packages, normalizeName(name)),
     hasAttr: (name) => {
       const n = normalizeName(name);
@@ -88,6 +116,80 @@ export function knowledgeFrom(data: Bundled): Knowledge {
     conda: (name) => own(conda, name.toLowerCase()),
     deps: (name) => own(deps, normalizeName(name)),
     cuda: data.cuda,
+  };
+}
+
+/**
+ * The Python sets of nixpkgs 25.11 (late 2025): python3 = python313; 3.12 and 3.13 recursed (built
+ * by the caches), 3.10, 3.11 and 3.14 not. Only used when no nixpkgs can be read.
+ */
+const BUNDLED_PYTHONS: { sets: PythonSet[]; default: string } = {
+  default: '3.13',
+  sets: [
+    { version: '3.14', attr: 'python314', built: false },
+    { version: '3.13', attr: 'python313', built: true },
+    { version: '3.12', attr: 'python312', built: true },
+    { version: '3.11', attr: 'python311', built: false },
+    { version: '3.10', attr: 'python310', built: false },
+  ],
+};
+
+const compareMinor = (a: string, b: string) => {
+  const [am, an] = a.split('.').map(Number);
+  const [bm, bn] = b.split('.').map(Number);
+  return am - bm || an - bn;
+};
+
+/**
+ * Knowledge with the facts read from the pinned nixpkgs laid over `base`: its versions, attribute
+ * existence, Python sets and default, CUDA sets and default, and per system and target whether a
+ * package evaluates. What the pin was not asked about comes from `base`.
+ */
+export function knowledgeWithPin(base: Knowledge, facts: PinFacts): Knowledge {
+  const sets = facts.python.sets.map((s) => ({ ...s })).sort((a, b) => compareMinor(b.version, a.version));
+  const defaultAttr = facts.python.default;
+  const defaultVersion = sets.find((s) => s.attr === defaultAttr)?.version ?? base.defaultPython;
+  const inDefault = facts.packages[defaultAttr] ?? Object.values(facts.packages)[0] ?? {};
+  const asked = (attr: string) => Object.hasOwn(inDefault, attr);
+  const cudaSets = facts.cuda.sets.map((n) => n.replace('cudaPackages_', ''));
+  return {
+    ...base,
+    nixpkgs: { revision: facts.locked.rev ?? facts.locked.narHash, describes: `${facts.ref} (read with nix eval)` },
+    origin: { kind: 'pin', approximate: false },
+    pythons: sets,
+    defaultPython: defaultVersion,
+    availability: (pythonAttr, attr, system, target) => {
+      const p = facts.packages[pythonAttr]?.[attr];
+      if (p === undefined) return undefined;
+      if (p === null) return 'not in this nixpkgs';
+      const on = p.on[system];
+      return on ? on[target] : undefined;
+    },
+    toolAvailability: (attr, system, target) => {
+      if (!facts.system || !Object.hasOwn(facts.system, attr)) return undefined;
+      const p = facts.system[attr];
+      if (p === null) return 'not in this nixpkgs';
+      const on = p.on[system];
+      return on ? on[target] : undefined;
+    },
+    python: (name) => {
+      const b = base.python(name);
+      if (!b || !asked(b.attr)) return b;
+      const f = inDefault[b.attr];
+      if (f === null) return undefined; // this nixpkgs has no such attribute
+      return { ...b, version: f.version, cudaAware: b.cudaAware || f.cudaAware, uncertain: false, source: `${facts.ref} (nix eval)` };
+    },
+    hasAttr: (name) => {
+      const n = normalizeName(name);
+      const candidates = [n, n.replace(/-/g, '_'), n.replace(/-/g, '')];
+      for (const c of candidates) if (asked(c)) return inDefault[c] ? c : null;
+      return base.hasAttr(name);
+    },
+    cuda: {
+      ...base.cuda,
+      sets: cudaSets.length ? cudaSets : base.cuda.sets,
+      default: facts.cuda.default ? facts.cuda.default.replace('.', '_') : base.cuda.default,
+    },
   };
 }
 

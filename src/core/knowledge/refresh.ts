@@ -93,6 +93,7 @@ export function mergeRefresh(result: RefreshResult, ref: string): Bundled {
   const sets = result.cudaSets.map((s) => s.replace('cudaPackages_', '')).sort();
   if (sets.length) data.cuda.sets = sets;
   if (result.cudaDefault) data.cuda.default = result.cudaDefault.replace('.', '_');
+  (data as { origin?: string }).origin = 'index';
   (data as { nixpkgs: { revision: string | null; describes: string } }).nixpkgs = {
     revision: result.revision,
     describes: `${ref}, read with nix eval by seam index refresh`,

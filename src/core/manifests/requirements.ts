@@ -400,6 +400,8 @@ function handleRequirement(ctx: Context, line: LogicalLine, args: string, option
           '--global-option is deprecated by pip and ignored by modern build backends',
         );
     } else {
+      // Kept on the requirement all the same: `torch --index-url …/whl/cu121` says which CUDA build was meant.
+      (reqOptions[o.name.slice(2)] ??= []).push(o.value ?? '');
       addProblem(
         m,
         line,

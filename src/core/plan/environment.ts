@@ -5,14 +5,10 @@
  */
 import * as nodePath from 'node:path';
 import type { Problem } from '../errors';
-import type { Knowledge } from '../knowledge/index';
+import type { Knowledge, PythonSet } from '../knowledge/index';
 import type { Manifest, Requirement } from '../model/manifest';
 import { specifierContains } from '../model/versions';
 import type { PlanConfig } from './types';
-
-/** Interpreters nixpkgs carries (python310 … python313), newest first, and its default python3. */
-export const NIX_PYTHONS = ['3.13', '3.12', '3.11', '3.10'];
-export const DEFAULT_PYTHON = '3.12';
 
 export interface InterpreterChoice {
   version: string;
@@ -20,6 +16,10 @@ export interface InterpreterChoice {
   requested: string | null;
   reason: string;
   problems: Problem[];
+  /** Whether the binary caches build this Python set (false: everything Nix provides compiles locally). */
+  built: boolean;
+  /** A decision the manifests could not make (no Python in this nixpkgs fits them): seam.toml records it. */
+  record?: boolean;
 }
 
 /** Whether some patch release of `minor` (3.11 → 3.11.0 … 3.11.30) satisfies `spec`. */
@@ -34,7 +34,26 @@ function minorSatisfies(minor: string, spec: string): boolean {
   return false;
 }
 
-export function chooseInterpreter(manifests: Manifest[], requirements: Requirement[], config: PlanConfig): InterpreterChoice {
+const minorOf = (v: string) => Number(v.split('.')[1] ?? 0);
+
+/** What a Python set that the caches do not build costs, said plainly. */
+const LOCAL_BUILDS =
+  "the binary caches build only nixpkgs' default Python set, so every Nix package of this environment (torch included) compiles on this machine: hours, not minutes";
+
+/**
+ * The interpreter: nixpkgs' default python3 when the manifests allow it (the caches build it);
+ * else the newest set the caches build that fits; else the newest set that fits (saying it
+ * compiles locally); and when no Python in this nixpkgs fits (3.6, 3.8), the nearest one for which
+ * every Nix package evaluates, recorded in seam.toml, with how to get closer. seam.toml's `python`
+ * always wins.
+ */
+export function chooseInterpreter(
+  manifests: Manifest[],
+  requirements: Requirement[],
+  config: PlanConfig,
+  k: Knowledge,
+  nixAttrs: string[] = [],
+): InterpreterChoice {
   const problems: Problem[] = [];
   const specs: { spec: string; where: string; at: { path: string; line: number; column: number } }[] = [];
   for (const m of manifests)
@@ -55,47 +74,99 @@ export function chooseInterpreter(manifests: Manifest[], requirements: Requireme
     }
   }
   const requested = specs.length ? [...new Set(specs.map((s) => s.spec))].join(',') : null;
-  const attr = (v: string) => `python${v.replace('.', '')}`;
-  if (config.python) {
-    const v = config.python;
-    return { version: v, attr: attr(v), requested, reason: `python = "${v}" in seam.toml`, problems };
-  }
-  const fits = NIX_PYTHONS.filter((v) => specs.every((s) => minorSatisfies(v, s.spec)));
-  if (!specs.length)
-    return {
-      version: DEFAULT_PYTHON,
-      attr: attr(DEFAULT_PYTHON),
-      requested,
-      reason: `no Python version in the manifests; nixpkgs' default python3 (${DEFAULT_PYTHON})`,
-      problems,
-    };
-  if (!fits.length) {
-    const first = specs[0];
-    problems.push({
-      path: first.at.path,
-      line: first.at.line,
-      column: first.at.column,
-      severity: 'error',
-      code: 'plan/no-python',
-      message: `no Python nixpkgs carries (${NIX_PYTHONS.join(', ')}) satisfies ${requested}; Seam uses ${DEFAULT_PYTHON} until the manifests or seam.toml say otherwise`,
-    });
-    return {
-      version: DEFAULT_PYTHON,
-      attr: attr(DEFAULT_PYTHON),
-      requested,
-      reason: `nothing nixpkgs carries satisfies ${requested}`,
-      problems,
-    };
-  }
-  const version = fits.includes(DEFAULT_PYTHON) ? DEFAULT_PYTHON : fits[0];
-  const from = specs.map((s) => `${s.spec} (${s.where})`).join(', ');
-  return {
-    version,
-    attr: attr(version),
+  const sets = k.pythons;
+  const dflt = sets.find((s) => s.version === k.defaultPython) ?? sets[0];
+  const choice = (set: PythonSet, reason: string, extra: Partial<InterpreterChoice> = {}): InterpreterChoice => ({
+    version: set.version,
+    attr: set.attr,
     requested,
-    reason: `${from} → ${attr(version)}${fits.length > 1 ? `, ${version === DEFAULT_PYTHON ? "nixpkgs' default" : 'the newest that fits'} of ${fits.join(', ')}` : ''}`,
+    reason,
     problems,
-  };
+    built: set.built,
+    ...extra,
+  });
+  const at = specs[0]?.at ?? { path: '', line: 1, column: 1 };
+  const warn = (code: string, message: string, severity: Problem['severity'] = 'warning') =>
+    problems.push({ path: at.path, line: at.line, column: at.column, severity, code, message });
+  const have = `nixpkgs has ${[...sets]
+    .reverse()
+    .map((s) => s.version)
+    .join(', ')}`;
+
+  if (config.python) {
+    const set = sets.find((s) => s.version === config.python);
+    if (!set) {
+      warn(
+        'plan/python-missing',
+        `python = "${config.python}" in seam.toml, but this nixpkgs has no python${config.python.replace('.', '')} (${have}); Seam uses ${dflt.version}`,
+        'error',
+      );
+      return choice(dflt, `seam.toml asks for ${config.python}, which this nixpkgs lacks`);
+    }
+    if (!set.built) warn('plan/python-not-built', `python = "${set.version}" in seam.toml: ${LOCAL_BUILDS}`);
+    return choice(set, `python = "${set.version}" in seam.toml${set.built ? '' : ' (not built by the binary caches: local builds)'}`);
+  }
+  const from = specs.map((s) => `${s.spec} (${s.where})`).join(', ');
+  if (!specs.length)
+    return choice(dflt, `no Python version in the manifests; nixpkgs' default python3 (${dflt.version}), which the binary caches build`);
+  const fits = sets.filter((s) => specs.every((x) => minorSatisfies(s.version, x.spec)));
+  if (fits.includes(dflt)) return choice(dflt, `${from} → ${dflt.attr}, nixpkgs' default (built by the binary caches)`);
+  const built = fits.find((s) => s.built);
+  if (built)
+    return choice(built, `${from} → ${built.attr}, the newest set the binary caches build that fits (nixpkgs' default is ${dflt.version})`);
+  if (fits.length) {
+    // The manifests allow only sets the caches do not build: stay on the caches with the nearest built
+    // set (a local build of hours is for an explicit request), and say how to follow the manifests.
+    const want = fits[0];
+    const nearest = sets
+      .filter((x) => x.built)
+      .sort(
+        (a, b) =>
+          Math.abs(minorOf(a.version) - minorOf(want.version)) - Math.abs(minorOf(b.version) - minorOf(want.version)) ||
+          minorOf(b.version) - minorOf(a.version),
+      )[0];
+    if (nearest) {
+      warn(
+        'plan/python-off-cache',
+        `${from}: the binary caches do not build ${want.attr}, so Seam uses ${nearest.attr}, the nearest set they build; to follow the manifests, set python = "${want.version}" in seam.toml — then ${LOCAL_BUILDS}`,
+      );
+      return choice(
+        nearest,
+        `${from} → ${nearest.attr}: the nearest Python the binary caches build (${want.attr} would compile everything locally)`,
+      );
+    }
+    warn('plan/python-not-built', `${from}: ${want.attr} is the newest Python that fits, and ${LOCAL_BUILDS}`);
+    return choice(want, `${from} → ${want.attr} (not built by the binary caches: local builds)`);
+  }
+  // No Python in this nixpkgs fits: the nearest one for which every Nix package evaluates.
+  const wanted = [...Array(30).keys()].map((n) => `3.${n}`).filter((v) => specs.every((x) => minorSatisfies(v, x.spec)));
+  const target = wanted.length ? minorOf(wanted[wanted.length - 1]) : minorOf(dflt.version);
+  const order = [...sets].sort(
+    (a, b) =>
+      Math.abs(minorOf(a.version) - target) - Math.abs(minorOf(b.version) - target) ||
+      Number(b.built) - Number(a.built) ||
+      minorOf(b.version) - minorOf(a.version),
+  );
+  const fails = (set: PythonSet) =>
+    nixAttrs.map((attr) => ({ attr, why: k.availability(set.attr, attr, 'x86_64-linux', 'cpu') })).filter((x) => typeof x.why === 'string');
+  const skipped: string[] = [];
+  let set = order[0];
+  for (const s of order) {
+    const f = fails(s);
+    if (!f.length) {
+      set = s;
+      break;
+    }
+    skipped.push(`${s.version}: ${f[0].attr} ${f[0].why}`);
+  }
+  const older = wanted.length ? wanted[wanted.length - 1] : requested;
+  warn(
+    'plan/python-moved',
+    `${from}: no Python in this nixpkgs fits (${have}); Seam uses ${set.version}, the nearest for which every Nix package evaluates${skipped.length ? ` (${skipped.join('; ')})` : ''}${set.built ? '' : `, and ${LOCAL_BUILDS}`}. seam.toml records it; to get ${older} itself, pin an older nixpkgs in seam.toml (nixos-22.05 has python38 and python39)`,
+  );
+  return choice(set, `no Python in this nixpkgs fits ${requested}; ${set.attr} is the nearest for which every Nix package evaluates`, {
+    record: true,
+  });
 }
 
 export interface CudaChoice {
@@ -104,6 +175,8 @@ export interface CudaChoice {
   set: string;
   reason: string;
   problems: Problem[];
+  /** The cuda shell's nixpkgs gets this set by an overlay: only when seam.toml asks for a CUDA version other than the default. */
+  overlay: boolean;
 }
 
 interface CudaHint {
@@ -144,6 +217,11 @@ export function cudaHints(manifests: Manifest[], requirements: Requirement[]): C
       const m = /^cuda(\d{2})/.exec(e);
       if (m) hints.push({ version: m[1], what: `${r.name}[${e}]`, at });
     }
+    // A per-requirement index (`torch==2.1 --index-url https://download.pytorch.org/whl/cu121`, Open-Sora).
+    for (const url of [...(r.options?.['index-url'] ?? []), ...(r.options?.['extra-index-url'] ?? [])]) {
+      const tag = /\/cu(\d{2,3})\/?$/.exec(url);
+      if (tag) hints.push({ version: cuTag(tag[1]), what: `${r.name} from ${url}`, at });
+    }
     const named = /-cu(\d{2})$|-cuda(\d{2})x?$|^jax-cuda(\d{2})-/.exec(r.normalizedName);
     if (named) hints.push({ version: named[1] ?? named[2] ?? named[3], what: r.name, at });
   }
@@ -163,15 +241,25 @@ const cmp = (a: string, b: string) => {
   return am - bm || an - bn;
 };
 
+/** The lowest NVIDIA driver branch that runs a CUDA major's builds. */
+function driverFor(k: Knowledge, version: string): string {
+  const branch = k.cuda.drivers.families.find((f) => f.major === Number(version.split('.')[0]))?.minBranch;
+  return branch ? `NVIDIA driver ${branch} or newer` : 'a recent NVIDIA driver';
+}
+
+/**
+ * The CUDA set: nixpkgs' default (the one the CUDA caches build), whatever CUDA the manifests name
+ * — a 12.x request runs on the same drivers, an 11.x request is answered with the default 12.x and
+ * the driver it needs. Only seam.toml's `cuda.version` chooses another set (an overlay, and local
+ * builds, said so).
+ */
 export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k: Knowledge, config: PlanConfig): CudaChoice {
   const problems: Problem[] = [];
   const available = k.cuda.sets.map(setVersion).sort(cmp);
   const dflt = setVersion(k.cuda.default);
   const hints = cudaHints(manifests, requirements);
   const exact = hints.filter((h) => h.version.includes('.'));
-  const requestedHint = config.cuda
-    ? { version: config.cuda, what: `cuda.version = "${config.cuda}" in seam.toml` }
-    : (exact[0] ?? hints[0]);
+  const hint = exact[0] ?? hints[0];
   const majors = new Set(hints.map((h) => h.version.split('.')[0]));
   const minors = new Set(exact.map((h) => h.version));
   if (!config.cuda && (majors.size > 1 || minors.size > 1)) {
@@ -180,48 +268,58 @@ export function chooseCuda(manifests: Manifest[], requirements: Requirement[], k
       path: h.at.path,
       line: h.at.line,
       column: h.at.column,
-      severity: 'warning',
+      severity: 'info',
       code: 'plan/cuda-mismatch',
-      message: `the manifests ask for different CUDA versions (${hints.map((x) => `${x.version} from ${x.what}`).join('; ')}); Seam uses ${requestedHint.version} — set cuda in seam.toml to choose`,
+      message: `the manifests name different CUDA versions (${hints.map((x) => `${x.version} from ${x.what}`).join('; ')}); the cuda shell uses nixpkgs' default ${dflt}`,
     });
   }
-  const avail = `nixpkgs has ${available.join(', ')}`;
-  if (!requestedHint)
+  const at = (h: CudaHint) => ({ path: h.at.path, line: h.at.line, column: h.at.column });
+  if (config.cuda) {
+    const want = config.cuda;
+    const sameMajor = available.filter((v) => v.split('.')[0] === want.split('.')[0]);
+    const version = available.includes(want) ? want : (sameMajor.find((v) => cmp(v, want) >= 0) ?? sameMajor.at(-1) ?? dflt);
+    const moved = version === want ? '' : ` (this nixpkgs has ${available.join(', ')}: ${version} is the nearest)`;
+    const cost =
+      version === dflt ? '' : `; the CUDA caches build only nixpkgs' default set (${dflt}), so the cuda shell's packages compile locally`;
+    if (cost && hint)
+      problems.push({
+        ...at(hint),
+        severity: 'warning',
+        code: 'plan/cuda-not-default',
+        message: `cuda.version = "${want}" in seam.toml${moved}${cost}`,
+      });
+    return {
+      requested: hint?.version ?? null,
+      version,
+      set: `cudaPackages_${version.replace('.', '_')}`,
+      reason: `cuda.version = "${want}" in seam.toml${moved}${cost}`,
+      problems,
+      overlay: version !== dflt,
+    };
+  }
+  const set = `cudaPackages_${dflt.replace('.', '_')}`;
+  if (!hint)
     return {
       requested: null,
       version: dflt,
-      set: `cudaPackages_${dflt.replace('.', '_')}`,
-      reason: `no CUDA version in the manifests; nixpkgs' default CUDA ${dflt}`,
+      set,
+      reason: `nixpkgs' default CUDA ${dflt}, which the CUDA binary caches build`,
       problems,
+      overlay: false,
     };
-  const want = requestedHint.version;
-  const sameMajor = available.filter((v) => v.split('.')[0] === want.split('.')[0]);
-  let version: string;
+  const want = hint.version;
+  const major = (v: string) => Number(v.split('.')[0]);
   let reason: string;
-  if (!want.includes('.')) {
-    version = sameMajor.includes(dflt) ? dflt : (sameMajor.at(-1) ?? dflt);
-    reason = sameMajor.length
-      ? `CUDA ${want} (${requestedHint.what}) → ${version}`
-      : `CUDA ${want} (${requestedHint.what}) is not in nixpkgs (${avail}); Seam uses ${version}`;
-  } else if (available.includes(want)) {
-    version = want;
-    reason = `CUDA ${want} (${requestedHint.what})`;
-  } else if (sameMajor.length) {
-    version = sameMajor.find((v) => cmp(v, want) >= 0) ?? sameMajor.at(-1)!;
-    reason = `CUDA ${want} (${requestedHint.what}) moved to ${version}: ${avail}; CUDA ${want.split('.')[0]}.x builds run on the same drivers`;
-  } else {
-    version = available.find((v) => cmp(v, want) >= 0) ?? dflt;
-    reason = `CUDA ${want} (${requestedHint.what}) moved to ${version}: ${avail}, and CUDA ${version.split('.')[0]} needs a newer NVIDIA driver than CUDA ${want.split('.')[0]} did`;
-  }
-  if (version !== want && want.includes('.') && 'at' in requestedHint) {
-    problems.push({
-      path: requestedHint.at.path,
-      line: requestedHint.at.line,
-      column: requestedHint.at.column,
-      severity: 'info',
-      code: 'plan/cuda-moved',
-      message: reason,
-    });
-  }
-  return { requested: want, version, set: `cudaPackages_${version.replace('.', '_')}`, reason, problems };
+  if (!want.includes('.') && major(want) === major(dflt))
+    reason = `CUDA ${want} (${hint.what}) → nixpkgs' default ${dflt}, which the CUDA caches build`;
+  else if (want === dflt) reason = `CUDA ${want} (${hint.what}), nixpkgs' default, which the CUDA caches build`;
+  else if (major(want) === major(dflt))
+    reason = `the manifests ask for CUDA ${want} (${hint.what}); nixpkgs' default ${dflt}, which the CUDA caches build, runs on the same drivers (${driverFor(k, dflt)})`;
+  else if (major(want) < major(dflt))
+    reason = `the manifests ask for CUDA ${want} (${hint.what}); it is answered with nixpkgs' default ${dflt}, which the CUDA caches build and which needs ${driverFor(k, dflt)}`;
+  else
+    reason = `the manifests ask for CUDA ${want} (${hint.what}); the cuda shell uses nixpkgs' default ${dflt}, which the CUDA caches build — set cuda.version = "${want}" in seam.toml to build against ${want} (local builds)`;
+  if (want !== dflt && want.includes('.'))
+    problems.push({ ...at(hint), severity: major(want) > major(dflt) ? 'warning' : 'info', code: 'plan/cuda-moved', message: reason });
+  return { requested: want, version: dflt, set, reason, problems, overlay: false };
 }

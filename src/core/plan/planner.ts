@@ -7,16 +7,28 @@ import type { Problem } from '../errors';
 import { defaultKnowledge, type Knowledge, type NixPackage } from '../knowledge/index';
 import type { ProjectModel } from '../manifests/index';
 import type { Requirement } from '../model/manifest';
+import { evaluateMarkerNode, linuxEnvironment, type MarkerEnvironment } from '../model/markers';
 import { normalizeName } from '../model/names';
+import { parseMarker } from '../model/pep508';
 import { specifierContains } from '../model/versions';
 import { chooseCuda, chooseInterpreter } from './environment';
-import { DEFAULT_CONFIG, type Owner, type Plan, type PlanConfig, type PlannedPackage, type Reason, TARGETS, type Target } from './types';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_SYSTEMS,
+  type Owner,
+  type Plan,
+  type PlanConfig,
+  type PlannedPackage,
+  type Reason,
+  TARGETS,
+  type Target,
+} from './types';
 
 /** Packaging tools the Nix interpreter and uv bring themselves. */
 const PACKAGING_TOOLS = new Set(['pip', 'setuptools', 'wheel', 'uv', 'pip-tools', 'virtualenv']);
 
 /** `*-gpu` distributions and the package they are the CUDA build of. */
-const GPU_VARIANTS: Record<string, string> = {
+export const GPU_VARIANTS: Record<string, string> = {
   'faiss-gpu': 'faiss',
   'tensorflow-gpu': 'tensorflow',
   'onnxruntime-gpu': 'onnxruntime',
@@ -76,23 +88,38 @@ export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CO
     wanted.set(key, w);
   }
 
-  const python = chooseInterpreter(model.manifests, requirements, config);
-  const cuda = chooseCuda(model.manifests, requirements, knowledge, config);
-  problems.push(...python.problems, ...cuda.problems);
-
   const packages = [...wanted.values()].map((w) => decide(w, knowledge, config));
   applyClosure(packages, knowledge);
+  const nixAttrs = [
+    ...new Set(packages.flatMap((p) => TARGETS.filter((t) => p.owner[t] === 'nix').map((t) => p.nixAttr[t]!)).filter(Boolean)),
+  ];
+  const python = chooseInterpreter(model.manifests, requirements, config, knowledge, nixAttrs);
+  const cuda = chooseCuda(model.manifests, requirements, knowledge, config);
+  problems.push(...python.problems, ...cuda.problems);
+  applySystems(packages, wanted, python.attr, knowledge, config);
   for (const p of packages) applyVersions(p, config, problems);
   for (const p of packages) p.explanation = explain(p);
   packages.sort((a, b) => a.name.localeCompare(b.name));
   return {
     targets: [...TARGETS],
-    python: { version: python.version, attr: python.attr, reason: python.reason, requested: python.requested },
-    cuda: { requested: cuda.requested, version: cuda.version, set: cuda.set, reason: cuda.reason },
+    python: {
+      version: python.version,
+      attr: python.attr,
+      reason: python.reason,
+      requested: python.requested,
+      built: python.built,
+      ...(python.record ? { record: true } : {}),
+    },
+    cuda: { requested: cuda.requested, version: cuda.version, set: cuda.set, reason: cuda.reason, overlay: cuda.overlay },
     packages,
     indexes: model.manifests.flatMap((m) => m.indexes.filter((i) => i.kind !== 'conda-channel')),
     constraints,
-    nixpkgs: { revision: knowledge.nixpkgs.revision },
+    nixpkgs: {
+      revision: knowledge.nixpkgs.revision,
+      describes: knowledge.nixpkgs.describes,
+      facts: knowledge.origin.kind,
+      approximate: knowledge.origin.approximate,
+    },
     problems,
   };
 }
@@ -257,6 +284,79 @@ function applyClosure(packages: PlannedPackage[], k: Knowledge): void {
   }
 }
 
+/** The systems each target's shell is made for (seam.toml's `systems` and `cuda.systems`). */
+function shellSystems(config: PlanConfig): Record<Target, string[]> {
+  return { cpu: config.systems ?? DEFAULT_SYSTEMS, cuda: config.cudaSystems ?? ['x86_64-linux'] };
+}
+
+/** A PEP 508 environment for a Nix system (the interpreter version does not matter here). */
+function markerEnv(system: string): MarkerEnvironment {
+  const [cpu, os] = system.split('-');
+  const linux = os === 'linux';
+  return {
+    ...linuxEnvironment('3.12', cpu === 'aarch64' ? 'aarch64' : 'x86_64'),
+    sys_platform: linux ? 'linux' : 'darwin',
+    platform_system: linux ? 'Linux' : 'Darwin',
+    os_name: 'posix',
+    platform_machine: linux ? (cpu === 'aarch64' ? 'aarch64' : 'x86_64') : cpu === 'aarch64' ? 'arm64' : 'x86_64',
+  };
+}
+
+function markerHolds(marker: string | null, system: string): boolean {
+  if (!marker) return true;
+  try {
+    return evaluateMarkerNode(parseMarker(marker), markerEnv(system), 'requirement');
+  } catch {
+    return true; // a marker Seam cannot evaluate was reported by its reader; it rules nothing out
+  }
+}
+
+/**
+ * Nix-owned packages are left out of the shells of systems where their markers exclude them or
+ * where nixpkgs does not evaluate them (meta.platforms, broken, unfree, disabled for this Python:
+ * known from the pinned nixpkgs), and said so. A package that evaluates on no system of a target
+ * goes to uv there, with a warning.
+ */
+function applySystems(packages: PlannedPackage[], wanted: Map<string, Wanted>, pythonAttr: string, k: Knowledge, config: PlanConfig): void {
+  const systems = shellSystems(config);
+  const byName = new Map([...wanted.values()].map((w) => [w.key.startsWith('conda:') ? w.key.slice(6) : w.key, w]));
+  for (const p of packages) {
+    const reqs = byName.get(p.name)?.requirements ?? [];
+    for (const t of TARGETS) {
+      if (p.owner[t] !== 'nix' && p.owner[t] !== 'system') continue;
+      const attr = p.nixAttr[t];
+      const out: { system: string; why: string }[] = [];
+      for (const system of systems[t]) {
+        if (reqs.length && reqs.every((r) => !markerHolds(r.marker, system))) {
+          out.push({ system, why: 'its markers exclude it' });
+          continue;
+        }
+        if (!attr) continue;
+        const a = p.owner[t] === 'nix' ? k.availability(pythonAttr, attr, system, t) : k.toolAvailability(attr, system, t);
+        if (typeof a === 'string') out.push({ system, why: a });
+      }
+      if (!out.length) continue;
+      if (out.length === systems[t].length && p.owner[t] === 'nix') {
+        p.owner[t] = 'uv';
+        p.warnings.push(`nixpkgs' ${attr} does not evaluate for the ${t} shell on any system (${out[0].why}): uv installs it there`);
+        continue;
+      }
+      if (out.length === systems[t].length && out.every((o) => o.why !== 'its markers exclude it')) {
+        p.owner[t] = 'skip';
+        const what = `nixpkgs' ${attr} ${out[0].why === 'not in this nixpkgs' ? 'is not in this nixpkgs' : `does not evaluate on any system (${out[0].why})`}; install it another way, or name the right attribute in flake.nix by hand`;
+        const cpu = `left out of the cpu shell: ${what}`;
+        if (t === 'cuda' && p.warnings.includes(cpu)) p.warnings[p.warnings.indexOf(cpu)] = `left out of both shells: ${what}`;
+        else p.warnings.push(`left out of the ${t} shell: ${what}`);
+        continue;
+      }
+      (p.excluded ??= {})[t] = out;
+      const groups = new Map<string, string[]>();
+      for (const o of out) groups.set(o.why, [...(groups.get(o.why) ?? []), o.system]);
+      for (const [why, on] of groups) p.warnings.push(`left out of the ${t} shell on ${on.join(', ')}: ${why}`);
+    }
+  }
+}
+
 function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[]): void {
   const owners = TARGETS.map((t) => p.owner[t]);
   if (!owners.includes('nix')) {
@@ -346,7 +446,8 @@ export function explain(p: PlannedPackage): string {
   const as = p.requestedAs?.filter((n) => normalizeName(n) !== p.name) ?? [];
   let text = `${p.name}${as.length ? ` (asked for as ${as.join(', ')})` : ''} → ${where}: ${why[p.reason]}`;
   if (p.reason === 'native' && p.cudaAware) text += ', CUDA-aware';
-  if (p.cudaAware && p.owner.cuda === 'nix') text += '; the cuda shell builds it with CUDA, the cpu shell without';
+  if (p.cudaAware && p.owner.cuda === 'nix')
+    text += `; the cuda shell builds it with CUDA${p.owner.cpu === 'nix' ? ', the cpu shell without' : ''}`;
   const attr = p.nixAttr.cuda ?? p.nixAttr.cpu;
   if (TARGETS.some((t) => p.owner[t] === 'nix') && attr) {
     const version = p.nixVersion ? ` ${p.nixVersion}` : ' (version unknown)';

@@ -9,7 +9,7 @@ export interface PlanJson {
   pythonAttr: string;
   pythonReason: string;
   cuda: { requested: string | null; version: string; set: string; reason: string };
-  nixpkgs: { revision: string | null };
+  nixpkgs: Plan['nixpkgs'];
   packages: {
     name: string;
     owner: Record<Target, string>;
@@ -80,6 +80,13 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
       .join('  ')
       .trimEnd();
   const out: string[] = [];
+  out.push(
+    plan.nixpkgs.approximate
+      ? style.yellow(
+          `Versions: Seam's bundled knowledge of nixpkgs — approximate, not read from the pinned nixpkgs (${plan.nixpkgs.describes})`,
+        )
+      : style.dim(`Versions: ${plan.nixpkgs.describes}${plan.nixpkgs.revision ? ` at ${plan.nixpkgs.revision.slice(0, 20)}` : ''}`),
+  );
   out.push(style.bold(`Python ${plan.python.version} (${plan.python.attr}): ${plan.python.reason}`));
   out.push(style.bold(`CUDA ${plan.cuda.version} (${plan.cuda.set}) for the cuda target: ${plan.cuda.reason}`));
   out.push('');

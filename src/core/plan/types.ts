@@ -52,6 +52,8 @@ export interface PlannedPackage {
   cudaAware?: boolean;
   /** The names the manifests used when they differ from `name` (conda's pytorch, onnxruntime-gpu). */
   requestedAs?: string[];
+  /** Per target, the systems whose shell leaves it out, and why (markers, or nixpkgs does not evaluate it there). */
+  excluded?: Partial<Record<Target, { system: string; why: string }[]>>;
   /** For a closure member: the Nix-owned packages that need it. */
   neededBy?: string[];
   /** uv's part: a direct reference, editable, extras and markers as written. */
@@ -65,23 +67,29 @@ export interface PlannedPackage {
 
 export interface Plan {
   targets: Target[];
-  python: { version: string; attr: string; reason: string; requested: string | null };
-  cuda: { requested: string | null; version: string; set: string; reason: string };
+  python: { version: string; attr: string; reason: string; requested: string | null; built: boolean; record?: boolean };
+  cuda: { requested: string | null; version: string; set: string; reason: string; overlay: boolean };
   packages: PlannedPackage[];
   /** Package indexes for uv (conda channels excluded). */
   indexes: PackageIndex[];
   /** Constraint-file pins (`-c`), which narrow versions but install nothing. */
   constraints: { name: string; specifier: string; source: { path: string; line: number } }[];
-  nixpkgs: { revision: string | null };
+  /** Where the versions come from: the pinned nixpkgs read with nix eval, `seam index refresh`, or Seam's bundle (approximate). */
+  nixpkgs: { revision: string | null; describes: string; facts: 'pin' | 'index' | 'bundled'; approximate: boolean };
   problems: Problem[];
 }
 
 /** What seam.toml contributes to planning. */
 export interface PlanConfig {
   policy: VersionPolicy;
+  /** Systems with a cpu shell, and those with a cuda shell (defaults: DEFAULT_SYSTEMS, x86_64-linux). */
+  systems?: string[];
+  cudaSystems?: string[];
   overrides: Record<string, { owner?: Exclude<Owner, 'system'> }>;
   python?: string;
   cuda?: string;
 }
 
 export const DEFAULT_CONFIG: PlanConfig = { policy: 'nix', overrides: {} };
+
+export const DEFAULT_SYSTEMS = ['x86_64-linux', 'aarch64-linux', 'x86_64-darwin', 'aarch64-darwin'];
