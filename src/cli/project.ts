@@ -140,10 +140,15 @@ async function convertLocked(
     );
     return 1;
   }
-  if (readProblems.some((p) => p.severity === 'error')) {
+  const { errors: unread, blocked: refuse } = project.unreadable;
+  if (refuse) {
     io.err('seam convert: nothing written; fix the errors above first\n');
     return 1;
   }
+  if (unread.length)
+    io.err(
+      `seam convert: ${unread.length === 1 ? 'one line' : `${unread.length} lines`} could not be read and ${unread.length === 1 ? 'is' : 'are'} left out (errors above); fix and convert again to add ${unread.length === 1 ? 'it' : 'them'}\n`,
+    );
   if (updatePyproject && !project.userPyproject) {
     io.err('seam convert: --update-pyproject edits your own pyproject.toml, and this project has none (Seam writes its own)\n');
     return 2;

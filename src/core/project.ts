@@ -64,7 +64,11 @@ export interface FlakeState {
 }
 
 /** What a fix for a finding needs (the language server's quick fixes, the plan view's buttons). */
-export type FindingFix = { kind: 'operator'; replace: string; with: string } | { kind: 'owner'; package: string } | { kind: 'out-of-date' };
+export type FindingFix =
+  | { kind: 'operator'; replace: string; with: string }
+  | { kind: 'split'; requirement: string }
+  | { kind: 'owner'; package: string }
+  | { kind: 'out-of-date' };
 
 /** A problem any face reports, with the fix it offers. */
 export interface Finding extends Problem {
@@ -294,6 +298,20 @@ export class ProjectSnapshot {
     });
   }
 
+  /**
+   * What convert does with lines it could not read: it leaves them out and says so. It refuses
+   * (`blocked`) only when nothing at all was read, or when seam.toml — Seam's own settings, whose
+   * choices would be silently replaced by defaults — has an error.
+   */
+  get unreadable(): { errors: Problem[]; blocked: boolean } {
+    return this.once('unreadable', () => {
+      const settings = this.settings.problems.filter((p) => p.severity === 'error');
+      const errors = [...settings, ...this.model.manifests.flatMap((m) => m.problems)].filter((p) => p.severity === 'error');
+      const read = this.model.manifests.some((m) => m.requirements.length > 0 || m.python !== undefined);
+      return { errors, blocked: settings.length > 0 || (errors.length > 0 && !read) };
+    });
+  }
+
   /** seam.toml's and the index's problems, then each manifest's, then the plan's. */
   get problems(): Problem[] {
     return this.once('problems', () => [
@@ -321,7 +339,9 @@ export class ProjectSnapshot {
       const out: Finding[] = [];
       for (const p of this.problems) {
         const fix = /invalid-operator$/.test(p.code) ? operatorFix(p.message) : null;
+        const split = p.code === 'pip/several-requirements' ? /\(found '([^']+)' after/.exec(p.message) : null;
         if (fix) out.push({ ...p, fix: { kind: 'operator', ...fix } });
+        else if (split) out.push({ ...p, fix: { kind: 'split', requirement: split[1] } });
         else if (p.code === 'plan/version-conflict' && p.package) out.push({ ...p, fix: { kind: 'owner', package: p.package } });
         else out.push(p);
       }

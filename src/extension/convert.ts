@@ -40,10 +40,8 @@ export async function convertCommand(
     );
     return false;
   }
-  const errors = [...project.settings.problems, ...project.model.manifests.flatMap((m) => m.problems)].filter(
-    (p) => p.severity === 'error',
-  );
-  if (errors.length) {
+  const { errors, blocked: refuse } = project.unreadable;
+  if (refuse) {
     const first = errors[0];
     log.error(`Not converting ${state.folder.name}: ${errors.length} error(s) in the manifests`);
     for (const p of errors) log.error(`${p.path}:${p.line}:${p.column}: ${p.message}`);
@@ -124,15 +122,24 @@ export async function convertCommand(
   );
   await vscode.commands.executeCommand('setContext', 'seam.converted', true);
   ws.invalidate(state.folder);
-  void vscode.window
-    .showInformationMessage(
-      `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}`,
-      'Open terminal',
-      'Open flake.nix',
-    )
-    .then(async (choice) => {
-      if (choice === 'Open terminal') await vscode.commands.executeCommand('seam.openTerminal');
-      if (choice === 'Open flake.nix') await vscode.window.showTextDocument(vscode.Uri.file(nodePath.join(project.root, 'flake.nix')));
-    });
+  for (const p of errors) log.warn(`Left out (could not be read): ${p.path}:${p.line}:${p.column}: ${p.message}`);
+  const leftOut = errors.length
+    ? ` ${errors.length === 1 ? 'One line' : `${errors.length} lines`} could not be read and ${errors.length === 1 ? 'was' : 'were'} left out (${nodePath.basename(errors[0].path)}:${errors[0].line}).`
+    : '';
+  const show = errors.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(
+    `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}${leftOut}`,
+    'Open terminal',
+    ...(errors.length ? ['Open file at line'] : ['Open flake.nix']),
+  ).then(async (choice) => {
+    if (choice === 'Open terminal') await vscode.commands.executeCommand('seam.openTerminal');
+    if (choice === 'Open flake.nix') await vscode.window.showTextDocument(vscode.Uri.file(nodePath.join(project.root, 'flake.nix')));
+    if (choice === 'Open file at line') {
+      const first = errors[0];
+      await vscode.window.showTextDocument(vscode.Uri.file(first.path), {
+        selection: new vscode.Range(first.line - 1, first.column - 1, first.line - 1, first.column - 1),
+      });
+    }
+  });
   return true;
 }

@@ -231,6 +231,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             },
           },
         });
+      } else if (data.kind === 'split') {
+        // Put the requirement the diagnostic points at on its own line (the spaces before it become a line break).
+        const start = d.range.start;
+        const text = documents.get(uri)?.getText().split(/\r?\n/)[start.line] ?? '';
+        let from = start.character;
+        while (from > 0 && /[ \t]/.test(text[from - 1])) from--;
+        if (from === start.character || from === 0) continue;
+        actions.push({
+          title: `Put '${data.requirement}' on its own line`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d as Diagnostic],
+          isPreferred: true,
+          edit: { changes: { [uri]: [{ range: { start: { line: start.line, character: from }, end: start }, newText: '\n' }] } },
+        });
       } else if (data.kind === 'owner') {
         for (const owner of ['uv', 'nix'] as const) {
           let edit: ReturnType<typeof ownerEdit>;

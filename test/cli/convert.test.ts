@@ -75,13 +75,21 @@ describe('seam convert (as a process)', function () {
     assert.equal(forced.code, 0, forced.err);
     assert.equal(fs.readFileSync(path.join(root, '.seam', 'backup', 'flake.nix'), 'utf8'), '{ outputs = _: { }; }\n');
   });
-  it('writes nothing when a manifest or seam.toml has errors, and says where', () => {
-    const root = tree({ 'requirements.txt': 'torch>=2\nnot a requirement ==\n' });
-    const before = snapshot(root);
+  it('leaves out a line it cannot read and says so; writes nothing when nothing could be read or seam.toml has errors', () => {
+    const root = tree({ 'requirements.txt': 'torch>=2\nnot a requirement ==\nnumpy>==1.26 scipy\n' });
     const r = seam(['convert'], root);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 0, r.err);
     assert.match(r.err, /^requirements\.txt:2:\d+: error: /m);
-    assert.equal(snapshot(root), before);
+    assert.match(r.err, /^requirements\.txt:3:\d+: warning: invalid operator '>==' .*read as 2 requirements \(numpy>=1\.26, scipy\)/m);
+    assert.match(r.err, /seam convert: one line could not be read and is left out \(errors above\); fix and convert again to add it/);
+    const plan = fs.readFileSync(path.join(root, 'seam-plan.txt'), 'utf8');
+    for (const name of ['torch', 'numpy', 'scipy']) assert.match(plan, new RegExp(`^  ${name} `, 'm'));
+    const none = tree({ 'requirements.txt': 'not a requirement ==\n' });
+    const before = snapshot(none);
+    const r1 = seam(['convert'], none);
+    assert.equal(r1.code, 1);
+    assert.match(r1.err, /^requirements\.txt:1:\d+: error: [\s\S]*nothing written; fix the errors above first/m);
+    assert.equal(snapshot(none), before);
     const bad = tree({ 'requirements.txt': 'torch\n', 'seam.toml': 'policy = "sometimes"\n' });
     const r2 = seam(['convert'], bad);
     assert.equal(r2.code, 1);

@@ -25,7 +25,7 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     const diags = await c.diagnosticsFor(uri, (d) => d.length >= 2);
     const typo = diags.find((d: any) => d.range.start.line === 1)!;
     assert.equal(typo.code, 'pip/invalid-operator');
-    assert.equal(typo.severity, 1);
+    assert.equal(typo.severity, 2, 'a warning: the line is read as meant');
     assert.deepEqual(typo.range.start, { line: 1, character: 5 });
     const actions = await c.request('textDocument/codeAction', {
       textDocument: { uri },
@@ -54,6 +54,22 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     );
     c.notify('textDocument/didClose', { textDocument: { uri } });
     await c.diagnosticsFor(uri, (d) => d.length === 0);
+    assert.equal(await c.stop(), 0);
+  });
+
+  it('requirements: several on one line are read as meant, with a quick fix that puts the next one on its own line', async () => {
+    const root = tree({ 'requirements.txt': 'accelerate==0.25.0   albumentations==1.4.3\n' });
+    const c = await start(root);
+    const uri = uriOf(root, 'requirements.txt');
+    open(c, root, 'requirements.txt');
+    const [d] = await c.diagnosticsFor(uri, (ds) => ds.some((x: any) => x.code === 'pip/several-requirements'));
+    assert.equal(d.severity, 2, 'a warning: the line is read');
+    assert.deepEqual(d.range.start, { line: 0, character: 21 });
+    const actions = await c.request('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.equal(actions[0].title, "Put 'albumentations==1.4.3' on its own line");
+    assert.deepEqual(actions[0].edit.changes[uri], [
+      { range: { start: { line: 0, character: 18 }, end: { line: 0, character: 21 } }, newText: '\n' },
+    ]);
     assert.equal(await c.stop(), 0);
   });
 

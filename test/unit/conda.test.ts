@@ -89,11 +89,13 @@ prefix: /opt/conda/envs/vision
         ['conda', 'pip', '', 12, 5],
         ['pypi', 'wandb', '', 1, 1],
         ['pypi', 'vision-lab', '', 16, 12],
+        ['pypi', 'transformers', '>=4.30', 17, 9],
         ['pypi', 'accelerate', '', 18, 10],
       ],
     );
     assert.deepEqual(m.requirements[1].conda, { channel: 'pytorch', version: '2.1.0', build: '*cuda*' });
     assert.equal(m.requirements[7].editable, true);
+    assert.equal(m.problems[0].severity, 'warning', '>== is read as >= with a warning');
     assert.equal(m.requirements[6].source.path, path.join(dir, 'requirements-pip.txt'));
     assert.deepEqual(
       m.indexes.filter((i) => i.kind === 'extra-index-url').map((i) => [i.url, i.source.line]),

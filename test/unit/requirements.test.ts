@@ -221,6 +221,7 @@ describe('requirements files (pip syntax)', () => {
         ['numpy', '>=1', 1, 1],
         ['pandas', '>=2', 2, 1],
         ['scipy', '', 4, 1],
+        ['torch', '>=2', 5, 1],
       ],
     );
     assert.deepEqual(problemsAt(m), ['r.txt:5:6 pip/invalid-operator']);
@@ -311,23 +312,47 @@ describe('requirements files (pip syntax)', () => {
     );
   });
 
-  it('reports lines pip rejects with line, column and message, and still reads the rest', () => {
-    const dir = tree({ 'r.txt': 'good-one\nnumpy>==1.26\n  pandas scipy\nfoo=1.0\nbar ; python_version >\ngood-two\n' });
+  it('reads lines pip rejects but whose intent is plain as meant, with a warning at the line and column; skips the rest with an error', () => {
+    const dir = tree({ 'r.txt': 'good-one\nnumpy>==1.26\n  pandas scipy>=1.11\nfoo=1.0\nbar ; python_version >\nbaz[extra\ngood-two\n' });
     const m = readRequirementsFile(path.join(dir, 'r.txt'));
     assert.deepEqual(
-      m.requirements.map((r) => r.name),
-      ['good-one', 'good-two'],
-    );
-    assert.deepEqual(
-      m.problems.map((p) => [p.line, p.column, p.code]),
+      m.requirements.map((r) => [r.name, r.specifier, r.source.line]),
       [
-        [2, 6, 'pip/invalid-operator'],
-        [3, 10, 'pip/several-requirements'],
-        [4, 4, 'pip/invalid-operator'],
-        [5, 23, 'pip/invalid-marker'],
+        ['good-one', '', 1],
+        ['numpy', '>=1.26', 2],
+        ['pandas', '', 3],
+        ['scipy', '>=1.11', 3],
+        ['foo', '==1.0', 4],
+        ['good-two', '', 7],
       ],
     );
-    assert.match(m.problems[1].message, /several requirements on one line/);
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.column, p.code, p.severity]),
+      [
+        [2, 6, 'pip/invalid-operator', 'warning'],
+        [3, 10, 'pip/several-requirements', 'warning'],
+        [4, 4, 'pip/invalid-operator', 'warning'],
+        [5, 23, 'pip/invalid-marker', 'error'],
+        [6, 10, 'pip/invalid-requirement', 'error'],
+      ],
+    );
+    assert.match(m.problems[0].message, /invalid operator '>==' \(did you mean '>='\?\); read as 'numpy>=1\.26'$/);
+    assert.match(
+      m.problems[1].message,
+      /several requirements on one line.*; read as 2 requirements \(pandas, scipy>=1\.11\); put each on its own line$/,
+    );
+  });
+
+  it('does not guess when the parts of a line are not each a requirement', () => {
+    const m = readRequirementsFile(path.join(tree({ 'r.txt': 'numpy pandas>=(1\nnumpy>==>1\n' }), 'r.txt'));
+    assert.deepEqual(m.requirements, []);
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.severity]),
+      [
+        [1, 'error'],
+        [2, 'error'],
+      ],
+    );
   });
 
   it('reads an empty file and a comments-only file as no requirements and no problems', () => {

@@ -469,6 +469,15 @@ function addRequirementFromReference(
       m.requirements.push(make(r.name, r.specifier, r.extras, r.marker, r.url, r.url ? classify(r.url) : undefined));
     } catch (e) {
       if (!(e instanceof SeamError)) throw e;
+      const repaired = repairRequirement(text, e);
+      if (repaired) {
+        for (const part of repaired.parts)
+          m.requirements.push(
+            make(part.name, part.specifier, part.extras, part.marker, part.url, part.url ? classify(part.url) : undefined),
+          );
+        addProblem(m, line, offset + (e.column ?? 1) - 1, 'warning', codeFor(e.message), `${e.message}; read as ${repaired.readAs}`);
+        return;
+      }
       if (looksLikePath(text)) {
         addProblem(
           m,
@@ -642,6 +651,39 @@ function localProjectName(dir: string): string | null {
     }
   }
   return null;
+}
+
+/**
+ * A line pip rejects but whose intent is plain: `numpy>==1.24` (an operator with a stray '=', or
+ * '=>'/'=<'), `pkg=1.2` (conda's '='), or several requirements on one line separated by spaces.
+ * Read as meant when every part then parses; null when it is still not plain.
+ */
+function repairRequirement(text: string, e: SeamError): { parts: ReturnType<typeof parseRequirement>[]; readAs: string } | null {
+  const fixOperators = (t: string) =>
+    t
+      .replace(/([<>!~])==+/g, '$1=')
+      .replace(/=>/g, '>=')
+      .replace(/=</g, '<=')
+      .replace(/(^|[^=!<>~])=(?=[^=])/g, '$1==');
+  const tryParse = (t: string) => {
+    try {
+      return parseRequirement(t);
+    } catch {
+      return null;
+    }
+  };
+  if (!/^(invalid operator|'=' is not|several requirements)/.test(e.message)) return null;
+  const fixed = fixOperators(text);
+  const whole = fixed !== text ? tryParse(fixed) : null;
+  if (whole) return { parts: [whole], readAs: `'${fixed}'` };
+  const words = fixed.split(/\s+/).filter(Boolean);
+  if (words.length < 2) return null;
+  const parts = words.map(tryParse);
+  if (parts.some((p) => p === null)) return null;
+  return {
+    parts: parts as ReturnType<typeof parseRequirement>[],
+    readAs: `${words.length} requirements (${words.join(', ')}); put each on its own line`,
+  };
 }
 
 function codeFor(message: string): string {
