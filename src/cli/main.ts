@@ -1,6 +1,8 @@
 /** The `seam` command line. Exit codes: 0 all read, 1 a file has errors, 2 bad usage. */
+
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { seamCacheDir } from '../core/env/driver';
 import { errorMessage } from '../core/errors';
 import { discoverManifests, type ProjectModel } from '../core/manifests/index';
 import { formatSummary, plainStyle, type Style, toInspectJson } from '../core/manifests/report';
@@ -129,13 +131,13 @@ async function snapshotFor(
     await recoverIfInterrupted(folder, io); // an interrupted convert is undone before anything is read
     return options.facts
       ? withPinnedFacts(folder, io as Io & { version: string }, { nixpkgs: options.nixpkgs })
-      : openProject(folder, { env: io.env });
+      : openProject(folder, { env: io.env, factsCache: seamCacheDir(io.env) });
   }
   const manifests = given.flatMap((g) => (g.dir ? discoverManifests(g.abs).manifests : [g.abs]));
   const root = given.length === 1 ? nodePath.dirname(given[0].abs) : io.cwd;
   return options.facts
     ? withPinnedFacts(root, io as Io & { version: string }, { manifests, nixpkgs: options.nixpkgs })
-    : openProject(root, { env: io.env, manifests });
+    : openProject(root, { env: io.env, manifests, factsCache: seamCacheDir(io.env) });
 }
 
 function relativeTo(io: Io): (p: string) => string {

@@ -68,14 +68,15 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
 /**
  * The project, planned with the facts of the nixpkgs it pins (read with nix and cached; see
  * core/knowledge/pin.ts). Without nix, or when the nixpkgs cannot be read (offline), it says so and
- * plans with Seam's bundled knowledge, whose versions are approximate.
+ * plans with the facts last read for that pin, else the index, else Seam's bundled knowledge (whose
+ * versions are approximate).
  */
 export async function withPinnedFacts(
   root: string,
   io: ProjectIo,
   options: { nixpkgs?: string; manifests?: string[] } = {},
 ): Promise<ProjectSnapshot> {
-  const first = openProject(root, { env: io.env, ...options });
+  const first = openProject(root, { env: io.env, factsCache: seamCacheDir(io.env), ...options });
   if (!first.model.manifests.length) return first;
   try {
     const facts = await readPinFacts(
@@ -95,9 +96,11 @@ export async function withPinnedFacts(
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'nix is not installed' : errorMessage(e);
     const fallback =
-      first.knowledgeSource === 'index'
-        ? `the index seam index refresh wrote (${INDEX_PATH})`
-        : "Seam's bundled knowledge of nixpkgs (versions approximate)";
+      first.knowledgeSource === 'pin'
+        ? `the facts last read from it (${seamCacheDir(io.env)}/facts)`
+        : first.knowledgeSource === 'index'
+          ? `the index seam index refresh wrote (${INDEX_PATH})`
+          : "Seam's bundled knowledge of nixpkgs (versions approximate)";
     io.err(`seam: ${why}; planning with ${fallback}\n`);
     return first;
   }

@@ -17,7 +17,7 @@ import { readVenv } from './env/venv';
 import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
 import { defaultKnowledge, type Knowledge, knowledgeFrom, knowledgeWithPin } from './knowledge/index';
-import type { PinFacts } from './knowledge/pin';
+import { type PinFacts, rememberedPinFacts } from './knowledge/pin';
 import { type Discovered, discoverManifests, type ProjectModel, readProject } from './manifests/index';
 import { peekText, withBoundary, withOverlay } from './manifests/text';
 import { GPU_VARIANTS, planProject } from './plan/planner';
@@ -36,6 +36,12 @@ export interface OpenOptions {
   manifests?: string[];
   /** Facts read from the pinned nixpkgs (core/knowledge/pin.ts): they replace the bundled knowledge. */
   facts?: PinFacts;
+  /**
+   * Seam's cache folder (~/.cache/seam): without `facts`, the facts last read for this project's
+   * pin are taken from there — read from files only, never by running nix (the language server,
+   * the extension before its background read finishes, untrusted folders).
+   */
+  factsCache?: string;
   /** The nixpkgs to pin instead of seam.toml's (`--nixpkgs REF`). */
   nixpkgs?: string;
 }
@@ -142,9 +148,16 @@ export class ProjectSnapshot {
     return this.once('knowledge', () => {
       const base = this.indexKnowledge();
       // The facts read from the pinned nixpkgs (when the caller could read them) win over both.
-      const facts = this.options.facts;
+      const facts = this.options.facts ?? this.rememberedFacts();
       return facts ? { knowledge: knowledgeWithPin(base.knowledge, facts), source: 'pin' as const, problems: base.problems } : base;
     });
+  }
+
+  private rememberedFacts(): PinFacts | undefined {
+    if (!this.options.factsCache) return undefined;
+    // seam.toml read for its nixpkgs only: its problems come with the settings, which need the knowledge.
+    const ref = this.options.nixpkgs ?? readSeamToml(this.file(SEAM_TOML) ?? '', nodePath.join(this.root, SEAM_TOML)).config.nixpkgs;
+    return rememberedPinFacts(this.options.factsCache, ref, this.root) ?? undefined;
   }
 
   private indexKnowledge(): KnowledgeState & { problems: Problem[] } {

@@ -43,13 +43,15 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const status = new StatusController(ws);
   const env = new EnvController(context, ws, status, log);
   const lsp = new LspController(context, log, ws.watcher);
-  context.subscriptions.push(ws, status, env, lsp);
+  const facts = new (await import('./facts')).PinFactsReader(ws, lsp, log);
+  context.subscriptions.push(ws, status, env, lsp, facts);
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
   );
   await ws.recoverInterrupted(log);
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void ws.recoverInterrupted(log)));
   status.rescan();
+  facts.considerAll();
   void env.refreshAll('start');
   void lsp
     .start()

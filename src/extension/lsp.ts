@@ -4,6 +4,7 @@
  * untrusted workspaces too. A crash restarts it (a few times, then it stops and says so); "Seam:
  * Restart language server" builds a new client whatever state the old one is in.
  */
+
 import type * as vscode from 'vscode';
 import {
   CloseAction,
@@ -16,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { errorMessage } from '../core/errors';
 import { documentPatterns } from '../core/manifests/patterns';
+import { FACTS_READ } from '../core/protocol';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before the client stops restarting the server. */
 const MAX_CRASHES = 4;
@@ -66,6 +68,11 @@ export class LspController implements vscode.Disposable {
       },
     };
     return new LanguageClient('seam', 'Seam language server', server, options);
+  }
+
+  /** Tells the server that new facts of a project's pinned nixpkgs are in Seam's cache: it re-reads that project. */
+  factsRead(root: string): void {
+    if (this.running) void this.client?.sendNotification(FACTS_READ, { root });
   }
 
   /** Starts the server (a new client when there is none, or the old one failed to start or stopped). */

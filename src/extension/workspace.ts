@@ -7,6 +7,7 @@
  */
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
+import { seamCacheDir } from '../core/env/driver';
 import { errorMessage } from '../core/errors';
 import { needsRecovery, recover, withProjectLock } from '../core/generate/transaction';
 import { isSkippedDir, PROJECT_FILES, watcherGlob } from '../core/manifests/patterns';
@@ -62,7 +63,7 @@ export class SeamWorkspace implements vscode.Disposable {
   snapshot(folder: vscode.WorkspaceFolder): ProjectSnapshot {
     const key = folder.uri.toString();
     let s = this.snapshots.get(key);
-    if (!s) this.snapshots.set(key, (s = openProject(folder.uri.fsPath, { env: process.env })));
+    if (!s) this.snapshots.set(key, (s = openProject(folder.uri.fsPath, { env: process.env, factsCache: seamCacheDir(process.env) })));
     return s;
   }
 

@@ -5,12 +5,14 @@
  * over the files, so a change in requirements-base.txt shows up in the environment.yml that
  * includes it — and the server says what `seam plan` and the extension say.
  */
+
 import * as nodePath from 'node:path';
 import { setOwnerOverride } from '../core/config/edit';
 import { DEFAULT_SEAM_CONFIG, SEAM_TOML, writeSeamToml } from '../core/config/seamToml';
+import { seamCacheDir } from '../core/env/driver';
 import { peekText } from '../core/manifests/text';
 import type { Requirement } from '../core/model/manifest';
-import { type PlannedPackage, TARGETS } from '../core/plan/types';
+import { type Plan, type PlannedPackage, TARGETS } from '../core/plan/types';
 import { type Finding, type FindingFix, openProject, type ProjectSnapshot, projectRootOf } from '../core/project';
 import { maskCredentials } from '../core/text/secrets';
 
@@ -85,7 +87,7 @@ export function diagnosticsFor(project: ProjectSnapshot, path: string, texts: Te
 
 /** Everything the server says about `path`, in the project it belongs to. Never throws for bad input: a broken file is diagnostics. */
 export function analyze(path: string, texts: Texts, roots: string[], project?: ProjectSnapshot): Analysis {
-  const p = project ?? openProject(projectRootOf(path, roots), { texts });
+  const p = project ?? openProject(projectRootOf(path, roots), { texts, factsCache: seamCacheDir(process.env) });
   return { project: p, diagnostics: diagnosticsFor(p, path, texts) };
 }
 
@@ -105,19 +107,22 @@ export function hover(a: Analysis, path: string, line: number, character: number
     x.sources.some((s) => s.path === r.source.path && s.line === r.source.line && s.column === r.source.column),
   );
   if (!p) return null;
-  return maskCredentials(hoverText(p, a.project.root, r));
+  return maskCredentials(hoverText(p, a.project.root, r, a.project.plan.nixpkgs));
 }
 
 const OWNER: Record<string, string> = { nix: 'Nix', uv: 'uv', system: 'Nix (system package)', skip: 'nobody' };
 
-export function hoverText(p: PlannedPackage, root: string, r: Requirement): string {
+export function hoverText(p: PlannedPackage, root: string, r: Requirement, nixpkgs?: Plan['nixpkgs']): string {
   const owners =
     p.owner.cpu === p.owner.cuda
       ? `**${OWNER[p.owner.cpu]}** on cpu and cuda`
       : TARGETS.map((t) => `**${OWNER[p.owner[t]]}** on ${t}`).join(', ');
   const lines = [`**${p.name}** → ${owners}`, '', p.explanation.replace(/^[^→]*→\s*/, ''), ''];
   const attr = p.nixAttr.cuda ?? p.nixAttr.cpu;
-  if (attr) lines.push(`- nixpkgs: \`${attr}\`${p.nixVersion ? ` ${p.nixVersion}` : ''}`);
+  if (attr)
+    lines.push(
+      `- nixpkgs: \`${attr}\`${p.nixVersion ? ` ${p.nixVersion}` : ''}${nixpkgs ? (nixpkgs.approximate ? " (approximate: Seam's bundled knowledge, not the pinned nixpkgs)" : ` (${nixpkgs.describes})`) : ''}`,
+    );
   lines.push(`- requested: \`${p.requested || 'any version'}\``);
   const status = {
     satisfied: 'satisfied by Nix',

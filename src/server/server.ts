@@ -4,6 +4,7 @@
  * untrusted workspace); every result comes from the core readers and planner. Started by the
  * extension over IPC, or by `seam lsp --stdio` for other editors.
  */
+
 import * as nodePath from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -21,8 +22,10 @@ import {
   TextDocuments,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { seamCacheDir } from '../core/env/driver';
 import { errorMessage } from '../core/errors';
 import { openProject, type ProjectSnapshot, projectRootOf } from '../core/project';
+import { FACTS_READ } from '../core/protocol';
 import { VERSION } from '../core/version';
 import { type Analysis, analyze, hover, ownerEdit, type SeamDiagnostic } from './analysis';
 import { FrameResync } from './frames';
@@ -64,10 +67,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let working = false;
 
   const texts = (path: string) => documents.get(pathToFileURL(path).toString())?.getText();
+  // The facts last read for a project's pin (by the CLI or the extension); the server itself never runs nix.
+  const factsCache = seamCacheDir(process.env);
   const rootOf = (path: string) => projectRootOf(path, roots);
   const snapshot = (root: string) => {
     let s = snapshots.get(root);
-    if (!s) snapshots.set(root, (s = openProject(root, { texts })));
+    if (!s) snapshots.set(root, (s = openProject(root, { texts, factsCache })));
     return s;
   };
 
@@ -195,6 +200,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   // Files changed on disk (seam.toml, flake.nix after a convert, a manifest no editor has open).
   connection.onDidChangeWatchedFiles((e) => changed(e.changes.map((c) => pathOfUri(c.uri))));
+  connection.onNotification(FACTS_READ, (p: { root?: unknown }) => {
+    if (typeof p?.root === 'string') changed([p.root]);
+  });
 
   connection.onHover((params) => {
     const a = analysisFor(params.textDocument.uri);

@@ -82,7 +82,10 @@ describe('seam lsp --stdio (LSP over stdio)', function () {
     const h = await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 2 } });
     assert.equal(h.contents.kind, 'markdown');
     assert.match(h.contents.value, /^\*\*torch\*\* → \*\*Nix\*\* on cpu and cuda/);
-    assert.match(h.contents.value, /- nixpkgs: `torch` 2\.2\.1\n- requested: `==2\.3\.1`\n- status: conflict — accepted Nix's 2\.2\.1/);
+    assert.match(
+      h.contents.value,
+      /- nixpkgs: `torch` 2\.2\.1 \(approximate: Seam's bundled knowledge, not the pinned nixpkgs\)\n- requested: `==2\.3\.1`\n- status: conflict — accepted Nix's 2\.2\.1/,
+    );
     const numpy = await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 1 } });
     assert.match(numpy.contents.value, /also declared in: environment\.yml:3/);
     assert.equal(await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 5, character: 0 } }), null);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MINI } from '../helpers';
 import { openPalette, shot, useEditors } from './harness';
 
 describe('the language server in a real VS Code (code-server)', function () {
@@ -102,5 +103,33 @@ describe('the language server in a real VS Code (code-server)', function () {
     assert.notEqual(third, second);
     await edit('a==1..0\nb==2..0\nc==3..0\n', 3);
     await shot(page, '23-lsp-after-restart');
+  });
+  it("reads the pinned nixpkgs' facts in the background (real nix, the miniature), and the hover then shows its versions", async () => {
+    const ws = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seam-lsp-')), 'train');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'requirements.txt'), 'torch>=2.5\n');
+    fs.writeFileSync(path.join(ws, 'seam.toml'), `nixpkgs = "path:${MINI}"\n`);
+    const { page } = await session.open(ws, true);
+    await openPalette(page, 'requirements.txt');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'requirements.txt' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const word = page.locator('.view-lines .view-line', { hasText: 'torch>=2.5' }).first().locator('span').first();
+    await word.waitFor({ timeout: 20_000 });
+    // Hover until the server answers from the facts the extension read (a hover is computed when shown).
+    let text = '';
+    for (let i = 0; i < 60 && !/read with nix eval/.test(text); i++) {
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      await word.hover();
+      const hover = page.locator('.monaco-hover', { hasText: 'on cpu and cuda' }).first();
+      text =
+        (await hover
+          .waitFor({ timeout: 5_000 })
+          .then(() => hover.innerText())
+          .catch(() => '')) || text;
+      if (!/read with nix eval/.test(text)) await page.waitForTimeout(1_000);
+    }
+    assert.match(text, /nixpkgs: torch 2\.9\.1 \(path:\S*nixpkgs-mini \(read with nix eval\)\)[\s\S]*status: satisfied by Nix/);
+    await shot(page, '24-lsp-hover-pin-facts');
   });
 });

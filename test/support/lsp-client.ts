@@ -34,8 +34,8 @@ export class Client {
   private readonly diagWaiters: { uri: string; ok: (d: any[]) => boolean; resolve: (d: any[]) => void }[] = [];
   stderr = '';
 
-  constructor(root: string) {
-    this.proc = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { cwd: root });
+  constructor(root: string, env?: NodeJS.ProcessEnv) {
+    this.proc = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { cwd: root, env: env ?? process.env });
     started.add(this.proc);
     this.proc.on('exit', () => started.delete(this.proc));
     this.proc.stderr.on('data', (b) => (this.stderr += b.toString()));
@@ -132,8 +132,8 @@ export class Client {
   }
 }
 
-export async function start(root: string): Promise<Client> {
-  const c = new Client(root);
+export async function start(root: string, env?: NodeJS.ProcessEnv): Promise<Client> {
+  const c = new Client(root, env);
   const init = await c.request('initialize', {
     processId: process.pid,
     rootUri: pathToFileURL(root).toString(),

@@ -105,6 +105,8 @@ describe('plan view', () => {
     assert.deepEqual([torch.owners, torch.version, torch.requested, torch.warn], [{ cpu: 'Nix', cuda: 'Nix' }, '2.2.1', '==2.3.1', true]);
     assert.match(torch.reason, /^Nix: native, CUDA-aware; the cuda shell builds it with CUDA/);
     assert.deepEqual(model.hidden, ['pip', 'python', 'pytorch-cuda', 'setuptools']);
+    assert.equal(model.approximate, true, 'no pin read here: the bundle');
+    assert.match(model.versions, /^Versions: Seam's bundled knowledge of nixpkgs — approximate, not read from the pinned nixpkgs/);
     assert.deepEqual(
       model.files.map((f) => [f.path, f.action]),
       [
@@ -122,6 +124,7 @@ describe('plan view', () => {
     assert.doesNotMatch(html, /<img src=x|<script>alert/);
     assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.match(html, /<p class="sub sev-warning">Versions: Seam&#39;s bundled knowledge of nixpkgs — approximate/);
     assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });
   it('offers no writes when untrusted, and a forced convert when files are blocked', () => {

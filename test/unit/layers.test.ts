@@ -18,6 +18,7 @@ function layer(rel: string): number {
     const core: Record<string, number> = {
       errors: 0,
       version: 0,
+      protocol: 0,
       text: 0,
       model: 1,
       manifests: 2,

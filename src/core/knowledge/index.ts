@@ -154,7 +154,10 @@ export function knowledgeWithPin(base: Knowledge, facts: PinFacts): Knowledge {
   const cudaSets = facts.cuda.sets.map((n) => n.replace('cudaPackages_', ''));
   return {
     ...base,
-    nixpkgs: { revision: facts.locked.rev ?? facts.locked.narHash, describes: `${facts.ref} (read with nix eval)` },
+    nixpkgs: {
+      revision: facts.locked.rev ?? facts.locked.narHash,
+      describes: `${facts.ref}${facts.locked.rev ? ` at ${facts.locked.rev.slice(0, 12)}` : ''} (read with nix eval)`,
+    },
     origin: { kind: 'pin', approximate: false },
     pythons: sets,
     defaultPython: defaultVersion,

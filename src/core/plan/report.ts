@@ -80,13 +80,7 @@ export function formatPlan(plan: Plan, rel: (p: string) => string, style: Style 
       .join('  ')
       .trimEnd();
   const out: string[] = [];
-  out.push(
-    plan.nixpkgs.approximate
-      ? style.yellow(
-          `Versions: Seam's bundled knowledge of nixpkgs — approximate, not read from the pinned nixpkgs (${plan.nixpkgs.describes})`,
-        )
-      : style.dim(`Versions: ${plan.nixpkgs.describes}${plan.nixpkgs.revision ? ` at ${plan.nixpkgs.revision.slice(0, 20)}` : ''}`),
-  );
+  out.push(plan.nixpkgs.approximate ? style.yellow(versionsLine(plan)) : style.dim(versionsLine(plan)));
   out.push(style.bold(`Python ${plan.python.version} (${plan.python.attr}): ${plan.python.reason}`));
   out.push(style.bold(`CUDA ${plan.cuda.version} (${plan.cuda.set}) for the cuda target: ${plan.cuda.reason}`));
   out.push('');
@@ -135,4 +129,13 @@ function statusLabel(p: PlannedPackage): string {
     default:
       return '';
   }
+}
+
+/** Where the plan's versions come from: the pinned nixpkgs (read with nix), the index, or Seam's bundle (approximate). */
+export function versionsLine(plan: Plan): string {
+  const { nixpkgs } = plan;
+  if (nixpkgs.approximate)
+    return `Versions: Seam's bundled knowledge of nixpkgs — approximate, not read from the pinned nixpkgs (${nixpkgs.describes})`;
+  const rev = nixpkgs.revision && !nixpkgs.describes.includes(nixpkgs.revision.slice(0, 12)) ? ` at ${nixpkgs.revision.slice(0, 20)}` : '';
+  return `Versions: ${nixpkgs.describes}${rev}`;
 }

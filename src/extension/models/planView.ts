@@ -7,6 +7,7 @@
 import * as nodePath from 'node:path';
 import type { PlannedWrite } from '../../core/generate/write';
 import { diffWrite } from '../../core/generate/write';
+import { versionsLine } from '../../core/plan/report';
 import type { Target } from '../../core/plan/types';
 import { TARGETS } from '../../core/plan/types';
 import type { ProjectSnapshot } from '../../core/project';
@@ -19,6 +20,9 @@ export interface PlanViewModel {
   summary: string;
   python: string;
   cuda: string;
+  /** Where the versions come from (the pinned nixpkgs, or approximate). */
+  versions: string;
+  approximate: boolean;
   conflicts: { name: string; requested: string; nix: string; applied: string; choices: { id: Choice; label: string }[] }[];
   rows: { name: string; owners: Record<Target, string>; version: string; requested: string; reason: string; warn: boolean }[];
   hidden: string[];
@@ -40,6 +44,8 @@ export function planViewModel(project: ProjectSnapshot, writes: PlannedWrite[], 
     summary: `${count('nix')} from Nix · ${count('system')} system · ${count('uv')} from uv`,
     python: `Python ${plan.python.version} (${plan.python.attr}): ${plan.python.reason}`,
     cuda: `CUDA ${plan.cuda.version} for the cuda target: ${plan.cuda.reason}`,
+    versions: versionsLine(plan),
+    approximate: plan.nixpkgs.approximate,
     conflicts: plan.packages
       .filter((p) => p.status === 'conflict')
       .map((p) => ({
@@ -149,6 +155,7 @@ pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow
 <p class="sub">${e(m.summary)}</p>
 <p class="sub">${e(m.python)}</p>
 <p class="sub">${e(m.cuda)}</p>
+<p class="sub${m.approximate ? ' sev-warning' : ''}">${e(m.versions)}</p>
 ${conflicts}
 ${problemList}
 <h2>Packages</h2>
