@@ -268,7 +268,9 @@ export class ProjectSnapshot {
   }
 
   get plan(): Plan {
-    return this.once('plan', () => planProject(this.model, this.config, this.knowledge));
+    return this.once('plan', () =>
+      planProject(this.model, this.userPyproject ? { ...this.config, uvPyproject: nodePath.join(this.root, 'pyproject.toml') } : this.config, this.knowledge),
+    );
   }
 
   /** What `seam convert` would write (with the team's pyproject.toml edited only when asked). */

@@ -19,7 +19,8 @@ export const SHAPES: Record<string, Record<string, string>> = {
     'pyproject.toml': '[tool.poetry]\nname = "tf"\n[tool.poetry.dependencies]\npython = "^3.11"\ntensorflow-gpu = "*"\nfaiss-gpu = "*"\n',
   },
   'PEP 621 with torch from the cu121 index': {
-    'pyproject.toml': '[project]\nname = "p"\nrequires-python = ">=3.12"\ndependencies = ["torch==2.2.1+cu121", "numpy"]\n',
+    'pyproject.toml':
+      '[project]\nname = "p"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = ["torch==2.2.1+cu121", "numpy"]\n',
     'requirements.txt': '--extra-index-url https://download.pytorch.org/whl/cu121\ntorch\n',
   },
   'conda system tools and CUDA libraries': {

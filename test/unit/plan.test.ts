@@ -4,6 +4,7 @@ import { defaultKnowledge } from '../../src/core/knowledge/index';
 import { findManifests, readProject } from '../../src/core/manifests/index';
 import { planProject } from '../../src/core/plan/planner';
 import type { Plan, PlannedPackage } from '../../src/core/plan/types';
+import { openProject } from '../../src/core/project';
 import { ROOT, tree } from '../helpers';
 
 const planDir = (dir: string, config?: Parameters<typeof planProject>[1]) => planProject(readProject(findManifests(dir)), config);
@@ -147,6 +148,32 @@ describe('the planner', () => {
     );
     assert.equal(impossible.python.record, true);
     assert.equal(plan({ 'requirements.txt': 'numpy\n' }, { policy: 'nix', overrides: {}, python: '3.13' }).python.attr, 'python313');
+  });
+
+  it("keeps the interpreter inside the requires-python of the team's own pyproject.toml, which uv enforces, and says when it cannot", () => {
+    const own = (spec: string) =>
+      openProject(tree({ 'pyproject.toml': `[project]\nname = "x"\nversion = "1"\nrequires-python = "${spec}"\n` })).plan;
+    // 3.11 is not built: without a uv-bound range Seam would take 3.12; uv would refuse a 3.12 .venv here.
+    const inside = own('==3.11.*');
+    assert.equal(inside.python.attr, 'python311');
+    assert.match(
+      inside.problems.find((x) => x.code === 'plan/python-not-built')!.message,
+      /requires-python, which uv enforces, excludes every set the binary caches build/,
+    );
+    assert.equal(own('>=3.10').python.attr, 'python313', 'a range that allows a built set stays on the caches');
+    assert.equal(
+      plan({ Pipfile: '[packages]\nrequests = "*"\n[requires]\npython_version = "3.11"\n' }).python.attr,
+      'python312',
+      'pipenv is not uv: the caches win',
+    );
+    const impossible = own('<3.8');
+    assert.equal(impossible.python.record, true);
+    const refuses = impossible.problems.find((x) => x.code === 'plan/requires-python')!;
+    assert.deepEqual([refuses.line, refuses.severity], [4, 'warning']);
+    assert.match(
+      refuses.message,
+      /requires-python <3\.8 excludes Python 3\.10.*uv lock and uv sync will refuse the project.*Seam never edits your pyproject\.toml/,
+    );
   });
 
   it('reports version conflicts with their choices and applies the policy', () => {

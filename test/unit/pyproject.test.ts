@@ -52,18 +52,18 @@ all = ["vision-lab[gpu,dev]"]
   });
 
   it('reports a self-referencing extra that does not exist', () => {
-    const m = read('[project]\nname = "p"\n[project.optional-dependencies]\nall = ["p[nope]"]\n');
+    const m = read('[project]\nname = "p"\nversion = "1"\n[project.optional-dependencies]\nall = ["p[nope]"]\n');
     assert.deepEqual(
       m.problems.map((p) => [p.line, p.code]),
-      [[4, 'pyproject/unknown-extra']],
+      [[5, 'pyproject/unknown-extra']],
     );
   });
 
   it('reports an invalid requirement string at its exact column', () => {
-    const m = read('[project]\nname = "p"\ndependencies = ["ok", "numpy>==1.24"]\n');
+    const m = read('[project]\nname = "p"\nversion = "1"\ndependencies = ["ok", "numpy>==1.24"]\n');
     assert.deepEqual(
       m.problems.map((p) => [p.line, p.column, p.code]),
-      [[3, 29, 'pep508/invalid-operator']],
+      [[4, 29, 'pep508/invalid-operator']],
     );
     assert.deepEqual(rows(m), [['ok', '', 'main']]);
   });
@@ -224,7 +224,7 @@ explicit = true
 
   it('follows setuptools dynamic dependencies into requirements files, and warns when they cannot be read', () => {
     const m = read(
-      '[project]\nname = "d"\ndynamic = ["dependencies", "optional-dependencies"]\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\noptional-dependencies.gpu = { file = ["gpu.txt"] }\n',
+      '[project]\nname = "d"\ndynamic = ["version", "dependencies", "optional-dependencies"]\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\noptional-dependencies.gpu = { file = ["gpu.txt"] }\n',
       {
         'requirements.txt': 'numpy\n-r base.txt\n',
         'base.txt': 'scipy\n',
@@ -237,7 +237,7 @@ explicit = true
       ['cupy', '', 'extra:gpu'],
     ]);
     assert.equal(path.basename(m.requirements[1].source.path), 'base.txt');
-    const opaque = read('[project]\nname = "d"\ndynamic = ["dependencies"]\n');
+    const opaque = read('[project]\nname = "d"\ndynamic = ["version", "dependencies"]\n');
     assert.deepEqual(
       opaque.problems.map((p) => [p.line, p.code]),
       [[3, 'pyproject/dynamic-dependencies']],
@@ -258,8 +258,17 @@ explicit = true
     );
   });
 
+  it('warns when [project] has no version and does not declare it dynamic (uv and pip refuse such a project)', () => {
+    const m = read('[project]\nname = "p"\ndependencies = ["numpy"]\n');
+    assert.deepEqual(
+      m.problems.map((p) => [p.line, p.code, p.severity]),
+      [[1, 'pyproject/no-version', 'warning']],
+    );
+    assert.deepEqual(read('[project]\nname = "p"\ndynamic = ["version"]\n').problems, []);
+  });
+
   it('reports wrong shapes instead of crashing', () => {
-    const m = read('[project]\ndependencies = "numpy"\noptional-dependencies = 3\n[dependency-groups]\nx = [1]\n');
+    const m = read('[project]\nversion = "1"\ndependencies = "numpy"\noptional-dependencies = 3\n[dependency-groups]\nx = [1]\n');
     assert.deepEqual(
       m.problems.map((p) => p.code),
       ['pyproject/not-a-list', 'pyproject/optional', 'pyproject/not-a-string'],

@@ -6,6 +6,7 @@
  */
 import type { Knowledge } from '../knowledge/index';
 import { normalizeName } from '../model/names';
+import { isNixRelease, nixConstraint } from '../model/versions';
 import { nixOnly, type UvLock } from './uvlock';
 
 export interface ContractInput {
@@ -40,10 +41,10 @@ export function checkContract(input: ContractInput): ContractResult {
   for (const name of [...owned].sort()) {
     const locked = lock.versions.get(name);
     const nix = nixVersions.get(name);
-    if (!locked || !nix || locked.has(nix)) continue;
+    if (!locked || !nix || [...locked].some((v) => isNixRelease(name, v, nix))) continue;
     const fix = input.generatedPyproject
-      ? `run \`seam convert\` (it pins ${name}==${nix} in pyproject.toml's constraint-dependencies), then \`uv lock\``
-      : `add "${name}==${nix}" to [tool.uv] constraint-dependencies in pyproject.toml (seam-plan.txt lists them all), then \`uv lock\``;
+      ? `run \`seam convert\` (it pins ${nixConstraint(name, nix)} in pyproject.toml's constraint-dependencies), then \`uv lock\``
+      : `add "${nixConstraint(name, nix)}" to [tool.uv] constraint-dependencies in pyproject.toml (seam-plan.txt lists them all), then \`uv lock\``;
     violations.push({
       package: name,
       kind: 'version',

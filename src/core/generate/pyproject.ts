@@ -10,7 +10,7 @@ import * as nodePath from 'node:path';
 import type { ProjectModel } from '../manifests/index';
 import type { PackageIndex, Requirement } from '../model/manifest';
 import { normalizeName } from '../model/names';
-import { isValidVersion } from '../model/versions';
+import { isValidVersion, nixConstraint } from '../model/versions';
 import { type Plan, type PlannedPackage, TARGETS } from '../plan/types';
 import { commentText, tomlKey, tomlString } from '../text/escape';
 import { maskCredentials, stripCredentials } from '../text/secrets';
@@ -62,7 +62,8 @@ export function uvProject(plan: Plan, model: ProjectModel, root: string): UvProj
   }
   for (const p of plan.packages) {
     if (!isNix(p) || !p.nixVersion) continue;
-    if (isValidVersion(p.nixVersion)) out.constraints.push(`${p.name}==${p.nixVersion}`);
+    if (p.versionUncertain) out.warnings.push(`${p.name}: not pinned for uv: Seam's knowledge of Nix's version (${p.nixVersion}) is uncertain (read the pin with nix, or run seam index refresh)`);
+    else if (isValidVersion(p.nixVersion)) out.constraints.push(nixConstraint(p.name, p.nixVersion));
     else out.warnings.push(`${p.name}: Nix's version '${p.nixVersion}' is not a PEP 440 version, so uv.lock cannot be pinned to it`);
   }
   out.constraints.sort();
@@ -112,7 +113,12 @@ function withoutCredentials(ix: PackageIndex, out: UvProject): string {
 function requirementFor(p: PlannedPackage, r: Requirement, root: string, out: UvProject): string | null {
   const name = r.ecosystem === 'pypi' ? r.name : p.name;
   const extras = r.extras.length ? `[${r.extras.join(',')}]` : '';
-  const marker = r.marker ? `; ${r.marker}` : '';
+  let marker = r.marker ? `; ${r.marker}` : '';
+  if (CUDA_WHEELS.test(normalizeName(name)) && !/sys_platform|platform_system/.test(r.marker ?? '')) {
+    // PyPI has CUDA builds for Linux (and Windows) only: on macOS nothing would resolve.
+    marker = r.marker ? `; (${r.marker}) and sys_platform == 'linux'` : "; sys_platform == 'linux'";
+    out.warnings.push(`${name}: PyPI has CUDA builds of it for Linux only, so uv installs it on Linux (sys_platform == 'linux')`);
+  }
   if (r.url && r.reference?.type === 'path') {
     const abs = nodePath.resolve(nodePath.dirname(r.source.path), r.url.replace(/^file:\/\//, ''));
     const rel = nodePath.relative(root, abs).split(nodePath.sep).join('/') || '.';
@@ -132,6 +138,9 @@ function requirementFor(p: PlannedPackage, r: Requirement, root: string, out: Uv
   return `${name}${extras}${r.specifier}${marker}`;
 }
 
+/** PyPI projects that are CUDA builds (cupy-cuda12x, nvidia-cudnn-cu12, jax-cuda12-plugin, faiss-gpu, …): Linux-only wheels. */
+const CUDA_WHEELS = /^(cupy-cuda\d+x|nvidia-.*-cu\d+|jax-cuda\d+-(plugin|pjrt)|jaxlib-cuda.*|faiss-gpu(-cu\d+)?|tensorflow-gpu|onnxruntime-gpu|.*-cu\d{2,3})$/;
+
 /** A project name uv accepts, from the manifests or the folder. */
 export function projectName(model: ProjectModel, root: string): string {
   const valid = (s: string | undefined) => !!s && /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(s);
@@ -149,6 +158,8 @@ export function toolUvLines(uv: UvProject, python: string): string[] {
   const out: string[] = ['[tool.uv]'];
   out.push("# Nix provides these; uv.lock records Nix's versions and the Seam shells never let uv install them.");
   out.push(`constraint-dependencies = ${array(uv.constraints)}`);
+  out.push('# Old sdists (common in ML pins) import pkg_resources, which setuptools 82 removed: their builds get an older one.');
+  out.push(`build-constraint-dependencies = ${array(['setuptools<82'])}`);
   out.push('# The Nix shells run Linux and macOS on one interpreter.');
   out.push(`environments = ${array(["sys_platform == 'linux'", "sys_platform == 'darwin'"])}`);
   out.push(`# requires-python pins the lock to the Nix interpreter (Python ${commentText(python)}).`);

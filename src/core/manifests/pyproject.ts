@@ -88,6 +88,12 @@ class Reader {
     const rp = project['requires-python'];
     if (typeof rp === 'string') this.python(rp, ['project', 'requires-python']);
     if (Array.isArray(project.dynamic)) this.m.extra.dynamic = project.dynamic;
+    if (project.version === undefined && !(Array.isArray(project.dynamic) && project.dynamic.includes('version')))
+      this.warn(
+        ['project'],
+        'pyproject/no-version',
+        "[project] has no version and 'version' is not in dynamic: uv (and pip) refuse such a project; add version = \"0.1.0\"",
+      );
     this.strings(project.dependencies, ['project', 'dependencies'], { kind: 'main' });
     const optional = project['optional-dependencies'];
     if (optional !== undefined && !isTable(optional))

@@ -191,3 +191,20 @@ const explainMemo = memoize(
 export function explainVersion(version: string): ReturnType<typeof pep440.explain> {
   return pep440.explain(version);
 }
+
+/**
+ * PyPI projects whose releases add a build number to the upstream version nixpkgs carries
+ * (nixpkgs' opencv 4.12.0 is opencv-python 4.12.0.88 on PyPI): Nix's version names a release
+ * series there, not one release.
+ */
+const BUILD_NUMBERED = new Set(['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless']);
+
+/** The uv constraint that makes uv.lock's version of `name` Nix's `version`. */
+export function nixConstraint(name: string, version: string): string {
+  return BUILD_NUMBERED.has(name) ? `${name}==${version}.*` : `${name}==${version}`;
+}
+
+/** Whether a version uv.lock records is Nix's `nix` (for build-numbered projects: of Nix's series). */
+export function isNixRelease(name: string, locked: string, nix: string): boolean {
+  return locked === nix || (BUILD_NUMBERED.has(name) && locked.startsWith(`${nix}.`));
+}

@@ -107,10 +107,27 @@ export function chooseInterpreter(
     return choice(set, `python = "${set.version}" in seam.toml${set.built ? '' : ' (not built by the binary caches: local builds)'}`);
   }
   const from = specs.map((s) => `${s.spec} (${s.where})`).join(', ');
+  /** When the set chosen is outside the requires-python of the team's own pyproject.toml, uv will refuse it: say so, at that line. */
+  const uvRefuses = (set: PythonSet) => {
+    const spec = config.uvPyproject ? specs.find((s) => s.at.path === config.uvPyproject) : undefined;
+    if (!spec || minorSatisfies(set.version, spec.spec)) return;
+    problems.push({
+      path: spec.at.path,
+      line: spec.at.line,
+      column: spec.at.column,
+      severity: 'warning',
+      code: 'plan/requires-python',
+      message: `requires-python ${spec.spec} excludes Python ${set.version}, the Python the Nix shell has (no set in its range evaluates or is built here): uv lock and uv sync will refuse the project until requires-python includes ${set.version}; Seam never edits your pyproject.toml`,
+    });
+  };
   if (!specs.length)
     return choice(dflt, `no Python version in the manifests; nixpkgs' default python3 (${dflt.version}), which the binary caches build`);
   const fits = sets.filter((s) => specs.every((x) => minorSatisfies(s.version, x.spec)));
   if (fits.includes(dflt)) return choice(dflt, `${from} → ${dflt.attr}, nixpkgs' default (built by the binary caches)`);
+  // The team's own pyproject.toml is the uv project: uv refuses a .venv outside its requires-python.
+  const bound = config.uvPyproject ? specs.filter((s) => s.at.path === config.uvPyproject) : [];
+  const uvAccepts = (set: PythonSet) => bound.every((x) => minorSatisfies(set.version, x.spec));
+  const evaluates = (set: PythonSet) => nixAttrs.every((attr) => typeof k.availability(set.attr, attr, 'x86_64-linux', 'cpu') !== 'string');
   const built = fits.find((s) => s.built);
   if (built)
     return choice(built, `${from} → ${built.attr}, the newest set the binary caches build that fits (nixpkgs' default is ${dflt.version})`);
@@ -119,7 +136,7 @@ export function chooseInterpreter(
     // set (a local build of hours is for an explicit request), and say how to follow the manifests.
     const want = fits[0];
     const nearest = sets
-      .filter((x) => x.built)
+      .filter((x) => x.built && uvAccepts(x))
       .sort(
         (a, b) =>
           Math.abs(minorOf(a.version) - minorOf(want.version)) - Math.abs(minorOf(b.version) - minorOf(want.version)) ||
@@ -135,10 +152,19 @@ export function chooseInterpreter(
         `${from} → ${nearest.attr}: the nearest Python the binary caches build (${want.attr} would compile everything locally)`,
       );
     }
-    warn('plan/python-not-built', `${from}: ${want.attr} is the newest Python that fits, and ${LOCAL_BUILDS}`);
-    return choice(want, `${from} → ${want.attr} (not built by the binary caches: local builds)`);
+    // No built set is one uv would accept: the newest fit where every Nix package evaluates, built locally.
+    const local = fits.find(evaluates);
+    if (local) {
+      warn(
+        'plan/python-not-built',
+        `${from}: ${local.attr} is the newest Python that fits${bound.length ? " (your pyproject.toml's requires-python, which uv enforces, excludes every set the binary caches build)" : ''}, and ${LOCAL_BUILDS}`,
+      );
+      return choice(local, `${from} → ${local.attr} (not built by the binary caches: local builds)`);
+    }
+    // Every set that fits fails to evaluate (numpy 2.3 is disabled below 3.11): as when none fits.
   }
-  // No Python in this nixpkgs fits: the nearest one for which every Nix package evaluates.
+  // No Python in this nixpkgs fits (or none that fits evaluates): the nearest one for which every Nix package evaluates.
+  const noneFits = fits.length ? `no Python in this nixpkgs that fits has every Nix package evaluating (${have})` : `no Python in this nixpkgs fits (${have})`;
   const wanted = [...Array(30).keys()].map((n) => `3.${n}`).filter((v) => specs.every((x) => minorSatisfies(v, x.spec)));
   const target = wanted.length ? minorOf(wanted[wanted.length - 1]) : minorOf(dflt.version);
   const order = [...sets].sort(
@@ -162,9 +188,10 @@ export function chooseInterpreter(
   const older = wanted.length ? wanted[wanted.length - 1] : requested;
   warn(
     'plan/python-moved',
-    `${from}: no Python in this nixpkgs fits (${have}); Seam uses ${set.version}, the nearest for which every Nix package evaluates${skipped.length ? ` (${skipped.join('; ')})` : ''}${set.built ? '' : `, and ${LOCAL_BUILDS}`}. seam.toml records it; to get ${older} itself, pin an older nixpkgs in seam.toml (nixos-22.05 has python38 and python39)`,
+    `${from}: ${noneFits}; Seam uses ${set.version}, the nearest for which every Nix package evaluates${skipped.length ? ` (${skipped.join('; ')})` : ''}${set.built ? '' : `, and ${LOCAL_BUILDS}`}. seam.toml records it; to get ${older} itself, pin an older nixpkgs in seam.toml${minorOf(String(older)) < 10 ? ' (nixos-22.05 has python38 and python39)' : ''}`,
   );
-  return choice(set, `no Python in this nixpkgs fits ${requested}; ${set.attr} is the nearest for which every Nix package evaluates`, {
+  uvRefuses(set);
+  return choice(set, `${fits.length ? `no Python that fits ${requested} evaluates here` : `no Python in this nixpkgs fits ${requested}`}; ${set.attr} is the nearest for which every Nix package evaluates`, {
     record: true,
   });
 }

@@ -98,6 +98,7 @@ export function planProject(model: ProjectModel, config: PlanConfig = DEFAULT_CO
   problems.push(...python.problems, ...cuda.problems);
   applySystems(packages, wanted, python.attr, knowledge, config);
   for (const p of packages) applyVersions(p, config, problems);
+  if (config.uvPyproject) uvConflicts(packages, wanted, config.uvPyproject, problems);
   for (const p of packages) p.explanation = explain(p);
   packages.sort((a, b) => a.name.localeCompare(b.name));
   return {
@@ -206,6 +207,7 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
     p.nixVersion = fact.version;
     p.nixAttr = { cpu: fact.attr, cuda: fact.attr }; // The cuda shell's nixpkgs has cudaSupport: the same attribute is the CUDA build.
     if (fact.cudaAware) p.cudaAware = true;
+    if (fact.uncertain) p.versionUncertain = true;
     if (fact.uncertain)
       p.warnings.push(
         `Seam's knowledge of nixpkgs' ${fact.attr} is uncertain (version or build not read from the pinned nixpkgs); \`seam index refresh\` reads the real one`,
@@ -353,6 +355,30 @@ function applySystems(packages: PlannedPackage[], wanted: Map<string, Wanted>, p
       const groups = new Map<string, string[]>();
       for (const o of out) groups.set(o.why, [...(groups.get(o.why) ?? []), o.system]);
       for (const [why, on] of groups) p.warnings.push(`left out of the ${t} shell on ${on.join(', ')}: ${why}`);
+    }
+  }
+}
+
+/**
+ * The team's own pyproject.toml is the uv project, and uv.lock is constrained to Nix's versions:
+ * a pin there that Nix's version does not satisfy makes `uv lock` fail. Said at that line, with
+ * the two ways out (Seam never edits the file).
+ */
+function uvConflicts(packages: PlannedPackage[], wanted: Map<string, Wanted>, pyproject: string, problems: Problem[]): void {
+  for (const p of packages) {
+    const nix = p.nixVersion;
+    if (p.status !== 'conflict' || !nix || !TARGETS.some((t) => p.owner[t] === 'nix')) continue;
+    for (const r of wanted.get(p.name)?.requirements ?? []) {
+      if (r.source.path !== pyproject || !r.specifier || r.specifier.split(',').every((c) => safeContains(c, nix))) continue;
+      problems.push({
+        path: r.source.path,
+        line: r.source.line,
+        column: r.source.column,
+        severity: 'warning',
+        code: 'plan/uv-conflict',
+        package: p.name,
+        message: `${p.name}${r.specifier} here and Nix's ${p.name} ${nix} (which uv.lock is constrained to) cannot both hold: uv lock will fail until this pin allows ${nix}, or ${p.name} moves to uv (owner = "uv" in seam.toml; a native package then comes from a wheel)`,
+      });
     }
   }
 }

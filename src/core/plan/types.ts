@@ -50,6 +50,8 @@ export interface PlannedPackage {
   conflict?: { choices: string[]; applied: string };
   /** Nix's build of it follows config.cudaSupport (the cuda shell builds it with CUDA). */
   cudaAware?: boolean;
+  /** Seam's knowledge of nixVersion is uncertain (bundled, not read from the pin): never a uv constraint. */
+  versionUncertain?: boolean;
   /** The names the manifests used when they differ from `name` (conda's pytorch, onnxruntime-gpu). */
   requestedAs?: string[];
   /** Per target, the systems whose shell leaves it out, and why (markers, or nixpkgs does not evaluate it there). */
@@ -88,6 +90,11 @@ export interface PlanConfig {
   overrides: Record<string, { owner?: Exclude<Owner, 'system'> }>;
   python?: string;
   cuda?: string;
+  /**
+   * The team's own pyproject.toml, which uv locks (absolute path): its requires-python binds the
+   * interpreter, since uv refuses a .venv outside it.
+   */
+  uvPyproject?: string;
 }
 
 export const DEFAULT_CONFIG: PlanConfig = { policy: 'nix', overrides: {} };
