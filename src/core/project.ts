@@ -269,7 +269,11 @@ export class ProjectSnapshot {
 
   get plan(): Plan {
     return this.once('plan', () =>
-      planProject(this.model, this.userPyproject ? { ...this.config, uvPyproject: nodePath.join(this.root, 'pyproject.toml') } : this.config, this.knowledge),
+      planProject(
+        this.model,
+        this.userPyproject ? { ...this.config, uvPyproject: nodePath.join(this.root, 'pyproject.toml') } : this.config,
+        this.knowledge,
+      ),
     );
   }
 

@@ -62,7 +62,10 @@ export function uvProject(plan: Plan, model: ProjectModel, root: string): UvProj
   }
   for (const p of plan.packages) {
     if (!isNix(p) || !p.nixVersion) continue;
-    if (p.versionUncertain) out.warnings.push(`${p.name}: not pinned for uv: Seam's knowledge of Nix's version (${p.nixVersion}) is uncertain (read the pin with nix, or run seam index refresh)`);
+    if (p.versionUncertain)
+      out.warnings.push(
+        `${p.name}: not pinned for uv: Seam's knowledge of Nix's version (${p.nixVersion}) is uncertain (read the pin with nix, or run seam index refresh)`,
+      );
     else if (isValidVersion(p.nixVersion)) out.constraints.push(nixConstraint(p.name, p.nixVersion));
     else out.warnings.push(`${p.name}: Nix's version '${p.nixVersion}' is not a PEP 440 version, so uv.lock cannot be pinned to it`);
   }
@@ -139,7 +142,8 @@ function requirementFor(p: PlannedPackage, r: Requirement, root: string, out: Uv
 }
 
 /** PyPI projects that are CUDA builds (cupy-cuda12x, nvidia-cudnn-cu12, jax-cuda12-plugin, faiss-gpu, …): Linux-only wheels. */
-const CUDA_WHEELS = /^(cupy-cuda\d+x|nvidia-.*-cu\d+|jax-cuda\d+-(plugin|pjrt)|jaxlib-cuda.*|faiss-gpu(-cu\d+)?|tensorflow-gpu|onnxruntime-gpu|.*-cu\d{2,3})$/;
+const CUDA_WHEELS =
+  /^(cupy-cuda\d+x|nvidia-.*-cu\d+|jax-cuda\d+-(plugin|pjrt)|jaxlib-cuda.*|faiss-gpu(-cu\d+)?|tensorflow-gpu|onnxruntime-gpu|.*-cu\d{2,3})$/;
 
 /** A project name uv accepts, from the manifests or the folder. */
 export function projectName(model: ProjectModel, root: string): string {

@@ -92,7 +92,7 @@ class Reader {
       this.warn(
         ['project'],
         'pyproject/no-version',
-        "[project] has no version and 'version' is not in dynamic: uv (and pip) refuse such a project; add version = \"0.1.0\"",
+        '[project] has no version and \'version\' is not in dynamic: uv (and pip) refuse such a project; add version = "0.1.0"',
       );
     this.strings(project.dependencies, ['project', 'dependencies'], { kind: 'main' });
     const optional = project['optional-dependencies'];

@@ -164,7 +164,9 @@ export function chooseInterpreter(
     // Every set that fits fails to evaluate (numpy 2.3 is disabled below 3.11): as when none fits.
   }
   // No Python in this nixpkgs fits (or none that fits evaluates): the nearest one for which every Nix package evaluates.
-  const noneFits = fits.length ? `no Python in this nixpkgs that fits has every Nix package evaluating (${have})` : `no Python in this nixpkgs fits (${have})`;
+  const noneFits = fits.length
+    ? `no Python in this nixpkgs that fits has every Nix package evaluating (${have})`
+    : `no Python in this nixpkgs fits (${have})`;
   const wanted = [...Array(30).keys()].map((n) => `3.${n}`).filter((v) => specs.every((x) => minorSatisfies(v, x.spec)));
   const target = wanted.length ? minorOf(wanted[wanted.length - 1]) : minorOf(dflt.version);
   const order = [...sets].sort(
@@ -191,9 +193,13 @@ export function chooseInterpreter(
     `${from}: ${noneFits}; Seam uses ${set.version}, the nearest for which every Nix package evaluates${skipped.length ? ` (${skipped.join('; ')})` : ''}${set.built ? '' : `, and ${LOCAL_BUILDS}`}. seam.toml records it; to get ${older} itself, pin an older nixpkgs in seam.toml${minorOf(String(older)) < 10 ? ' (nixos-22.05 has python38 and python39)' : ''}`,
   );
   uvRefuses(set);
-  return choice(set, `${fits.length ? `no Python that fits ${requested} evaluates here` : `no Python in this nixpkgs fits ${requested}`}; ${set.attr} is the nearest for which every Nix package evaluates`, {
-    record: true,
-  });
+  return choice(
+    set,
+    `${fits.length ? `no Python that fits ${requested} evaluates here` : `no Python in this nixpkgs fits ${requested}`}; ${set.attr} is the nearest for which every Nix package evaluates`,
+    {
+      record: true,
+    },
+  );
 }
 
 export interface CudaChoice {
