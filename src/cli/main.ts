@@ -2,6 +2,8 @@
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { nixSystem } from '../core/env/cache';
+import { describeCache } from '../core/env/caches';
 import { seamCacheDir } from '../core/env/driver';
 import { errorMessage } from '../core/errors';
 import { discoverManifests, type ProjectModel } from '../core/manifests/index';
@@ -17,18 +19,20 @@ import { forTerminal, STYLE } from '../core/text/terminal';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
-import { check, convert, index, recoverIfInterrupted, withPinnedFacts } from './project';
+import { check, convert, index, recoverIfInterrupted, shellCaches, withPinnedFacts } from './project';
 
 const USAGE = `Usage: seam <command> [options]
 
 Commands:
   inspect [PATH...] [--json]   Read the Python manifests in PATHs (files or folders; default: the
                                current folder) and print what Seam found, or one JSON object.
-  plan [PATH...] [--target cpu|cuda] [--nixpkgs REF] [--json]
+  plan [PATH...] [--target cpu|cuda] [--nixpkgs REF] [--cache] [--json]
                                Decide, for every package and target, whether Nix or uv installs
                                it, and why; the interpreter and the CUDA version. Versions and
                                what evaluates where are read from the pinned nixpkgs (seam.toml's
                                nixpkgs, or REF: any flake reference, path: included) with nix.
+                               --cache: ask the binary caches what each shell would download and
+                               what it would build here (heavy builds named); nothing is built.
   explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
   convert [DIR] [--dry-run] [--force] [--update-pyproject] [--nixpkgs REF]
                                Write flake.nix (cpu and cuda shells), seam.toml (once), the uv
@@ -161,18 +165,31 @@ async function inspect(args: string[], io: Io): Promise<number> {
 }
 
 async function plan(args: string[], io: Io): Promise<number> {
-  const parsed = parseArgs('plan', args, io, true);
+  const parsed = parseFlags('plan', args, io, {
+    json: true,
+    target: true,
+    help: USAGE,
+    values: ['--nixpkgs'],
+    switches: { '--cache': 'cache' },
+  });
   if (typeof parsed === 'number') return parsed;
   const project = await snapshotFor('plan', parsed.positional, io, { facts: true, nixpkgs: parsed.values['--nixpkgs'] });
   if (typeof project === 'number') return project;
   const rel = relativeTo(io);
   const findings = project.findings;
-  if (parsed.json) io.out(`${JSON.stringify(toPlanJson({ ...project.plan, problems: findings }, rel), null, 2)}\n`);
+  const cache =
+    parsed.switches.has('cache') && project.model.manifests.length ? await shellCaches(project, io as Io & { version: string }) : null;
+  if (parsed.json)
+    io.out(`${JSON.stringify({ ...toPlanJson({ ...project.plan, problems: findings }, rel), ...(cache ? { cache } : {}) }, null, 2)}\n`);
   else if (!project.model.manifests.length) io.out(formatSummary(project.model, rel));
   else {
     // Native packages nixpkgs lacks are listed under Warnings already.
     const problems = findings.filter((f) => f.code !== 'seam/native-not-in-nixpkgs');
     io.out(formatPlan({ ...project.plan, problems }, rel, io.color ? ansi : plainStyle, parsed.target));
+    if (cache) {
+      io.out(`\nBinary caches (${nixSystem()}): what nix develop would download and build\n`);
+      for (const [t, c] of Object.entries(cache)) io.out(`  ${describeCache(t, c)}\n`);
+    }
   }
   return findings.some((p) => p.severity === 'error') ? 1 : 0;
 }

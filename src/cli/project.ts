@@ -1,6 +1,8 @@
 /** `seam convert`, `seam check` and `seam index refresh`: the commands that work on one project folder. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { nixSystem } from '../core/env/cache';
+import { type CacheReport, cacheReport, describeCache } from '../core/env/caches';
 import { seamCacheDir } from '../core/env/driver';
 import { evaluateShells, nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
@@ -19,7 +21,7 @@ import {
 import { diffWrite, landings, planWrites } from '../core/generate/write';
 import { NIX_FLAGS, readPinFacts } from '../core/knowledge/pin';
 import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
-import { TARGETS } from '../core/plan/types';
+import { TARGETS, type Target } from '../core/plan/types';
 import { INDEX_PATH, openProject, type ProjectSnapshot } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 
@@ -191,6 +193,7 @@ async function convertLocked(
     io.err(`seam convert: nothing written: flake.nix does not parse: ${syntax}\n`);
     return 1;
   }
+  let evaluated = false;
   // Every shell the flake declares must evaluate on every system before it is written (when Nix can be asked).
   if (flake) {
     const dir = fs.mkdtempSync(nodePath.join(root, `${STAGE_PREFIX}check-`));
@@ -211,6 +214,7 @@ async function convertLocked(
       return 1;
     }
     if (!shells.checked) io.err(`seam convert: could not check that every shell evaluates (${shells.why}); nix develop will say\n`);
+    evaluated = shells.checked;
   }
   try {
     if (signal.aborted) throw new WriteStopped('stopped before it began');
@@ -229,11 +233,16 @@ async function convertLocked(
     io.out(
       'Your pyproject.toml was left as it is: seam-plan.txt shows the [tool.uv] lines that make uv.lock agree with Nix (or run with --update-pyproject).\n',
     );
+  if (evaluated && !io.env.SEAM_QUIET) {
+    // "Will it download or compile?" before anything builds (seam plan --cache says it again).
+    const caches = await shellCaches(project, io, signal).catch(() => ({}));
+    for (const [t, c] of Object.entries(caches)) io.out(`Binary caches: ${describeCache(t, c)}\n`);
+  }
   io.out(
     `Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`,
   );
   io.out(
-    'The CUDA binary cache in flake.nix is used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts it.\n',
+    'The CUDA binary caches in flake.nix (cache.nixos-cuda.org, cache.flox.dev) are used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts them (README: Binary caches).\n',
   );
   return 0;
 }
@@ -338,4 +347,38 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
     `seam index refresh: ${ref}${result.revision ? ` at ${result.revision}` : ''}: ${result.attrs.length} python3Packages attributes, ${versions} versions, CUDA sets ${data.cuda.sets.join(', ')} (default ${data.cuda.default}) → ${INDEX_PATH}\n`,
   );
   return 0;
+}
+
+/**
+ * What each shell of this project would download and build on this machine's system (Nix's dry
+ * run against the binary caches it is configured with), for the flake Seam would write: the flake
+ * (and flake.lock, when there is one) in a stage folder, asked as `path:`. Nothing is built.
+ */
+export async function shellCaches(
+  project: ProjectSnapshot,
+  io: ProjectIo,
+  signal?: AbortSignal,
+): Promise<Partial<Record<Target, CacheReport>>> {
+  const system = nixSystem();
+  const targets = project.plan.targets.filter((t) => t === 'cpu' || system === 'x86_64-linux' || system === 'aarch64-linux');
+  const dir = fs.mkdtempSync(nodePath.join(project.root, `${STAGE_PREFIX}cache-`));
+  try {
+    fs.writeFileSync(
+      nodePath.join(dir, 'flake.nix'),
+      project.conversion({ seamVersion: io.version }).files.find((f) => f.path === 'flake.nix')?.content ?? '',
+    );
+    const lock = nodePath.join(project.root, 'flake.lock');
+    if (fs.existsSync(lock)) fs.copyFileSync(lock, nodePath.join(dir, 'flake.lock'));
+    const out: Partial<Record<Target, CacheReport>> = {};
+    for (const t of targets)
+      out[t] = await cacheReport(`path:${dir}#devShells.${system}.${t}`, {
+        nix: nixOf(io),
+        env: io.env as NodeJS.ProcessEnv,
+        cwd: dir,
+        signal,
+      });
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
