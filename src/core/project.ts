@@ -17,7 +17,7 @@ import { readVenv } from './env/venv';
 import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
 import { defaultKnowledge, type Knowledge, knowledgeFrom, knowledgeWithPin } from './knowledge/index';
-import { type PinFacts, rememberedPinFacts } from './knowledge/pin';
+import { flakeLockText, type PinFacts, rememberedPinFacts } from './knowledge/pin';
 import { type Discovered, discoverManifests, type ProjectModel, readProject } from './manifests/index';
 import { peekText, withBoundary, withOverlay } from './manifests/text';
 import { GPU_VARIANTS, planProject } from './plan/planner';
@@ -105,7 +105,7 @@ export class ProjectSnapshot {
     if (!this.memo.has(key)) {
       const read = () => (this.options.texts ? withOverlay(this.options.texts, fn) : fn());
       // seam.toml itself is read inside the project; the folders it allows widen the boundary for the rest.
-      const own = key === 'settings' || key === 'knowledge' || key.startsWith('file:'); // Seam's own files, in the project
+      const own = key === 'settings' || key === 'knowledge' || key === 'remembered' || key.startsWith('file:'); // Seam's own files, in the project
       this.memo.set(key, own ? withBoundary([this.root], read) : withBoundary(this.readable, read));
     }
     return this.memo.get(key) as T;
@@ -153,11 +153,29 @@ export class ProjectSnapshot {
     });
   }
 
+  /** The pinned nixpkgs as Nix locked it, when its facts were read: what convert writes flake.lock with. */
+  get pin(): { lock: string; revision: string; date: string | null } | null {
+    return this.once('pin', () => {
+      const facts = this.options.facts ?? this.rememberedFacts();
+      const lock = facts ? flakeLockText(facts.locked) : null;
+      if (!facts || !lock) return null;
+      const { rev, narHash, lastModified } = facts.locked;
+      return {
+        lock,
+        revision: rev ?? narHash ?? facts.locked.url,
+        date: lastModified ? new Date(lastModified * 1000).toISOString().slice(0, 10) : null,
+      };
+    });
+  }
+
   private rememberedFacts(): PinFacts | undefined {
-    if (!this.options.factsCache) return undefined;
-    // seam.toml read for its nixpkgs only: its problems come with the settings, which need the knowledge.
-    const ref = this.options.nixpkgs ?? readSeamToml(this.file(SEAM_TOML) ?? '', nodePath.join(this.root, SEAM_TOML)).config.nixpkgs;
-    return rememberedPinFacts(this.options.factsCache, ref, this.root) ?? undefined;
+    const cache = this.options.factsCache;
+    if (!cache) return undefined;
+    return this.once('remembered', () => {
+      // seam.toml read for its nixpkgs only: its problems come with the settings, which need the knowledge.
+      const ref = this.options.nixpkgs ?? readSeamToml(this.file(SEAM_TOML) ?? '', nodePath.join(this.root, SEAM_TOML)).config.nixpkgs;
+      return rememberedPinFacts(cache, ref, this.root) ?? undefined;
+    });
   }
 
   private indexKnowledge(): KnowledgeState & { problems: Problem[] } {
@@ -289,6 +307,7 @@ export class ProjectSnapshot {
         knowledge: this.knowledge,
         seamVersion: version,
         plan: this.plan,
+        pin: this.pin ?? undefined,
         updatePyproject: options.updatePyproject && this.userPyproject ? (this.file('pyproject.toml') ?? undefined) : undefined,
       }),
     );

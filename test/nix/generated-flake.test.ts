@@ -176,6 +176,30 @@ describe('generated flake.nix against the miniature nixpkgs (real nix)', functio
     }
   });
 
+  it('convert pins the revision: flake.lock as Nix writes it (nix leaves it unchanged), the revision and date in seam.toml', () => {
+    const { root, out } = project({ 'requirements.txt': 'numpy\n' });
+    assert.match(out, /^ {2}create {4}flake\.lock$/m);
+    const lock = fs.readFileSync(path.join(root, 'flake.lock'), 'utf8');
+    const meta = JSON.parse(run('nix', ['flake', 'metadata', '--json', `path:${MINI}`], root));
+    assert.deepEqual(JSON.parse(lock).nodes.nixpkgs.locked, meta.locked);
+    drvPaths(root);
+    assert.equal(fs.readFileSync(path.join(root, 'flake.lock'), 'utf8'), lock, 'nix found nothing to change');
+    const date = new Date(meta.locked.lastModified * 1000).toISOString().slice(0, 10);
+    assert.match(
+      fs.readFileSync(path.join(root, 'seam.toml'), 'utf8'),
+      new RegExp(`^# flake\\.lock pins it at ${meta.locked.narHash.replace(/[+/]/g, '\\$&')} \\(${date}\\)`, 'm'),
+    );
+    // A flake.lock that is there already is the team's pin: convert keeps it.
+    fs.writeFileSync(path.join(root, 'flake.lock'), lock.replace('"version": 7', '"version": 7 '));
+    const again = spawnSync(process.execPath, [CLI, 'convert', '--nixpkgs', `path:${MINI}`, root], {
+      cwd: root,
+      env: env(),
+      encoding: 'utf8',
+    });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^ {2}keep {6}flake\.lock/m);
+  });
+
   it('hostile manifest text is never interpreted: the flake evaluates, the shell runs, nothing from a manifest executes', () => {
     const { root } = project(SHAPES['hostile names and URLs']);
     const description = JSON.parse(run('nix', ['eval', '--json', '--file', 'flake.nix', 'description'], root));

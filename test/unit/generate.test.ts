@@ -37,7 +37,7 @@ describe('escaping', () => {
     for (const s of HOSTILE) assert.equal(toml(`k = ${tomlString(s)}`).k, s, JSON.stringify(s));
   });
   it('makes comment text one printable line', () => {
-    assert.equal(commentText('a\nb\u0000c✓'), 'a?b?c?');
+    assert.equal(commentText('a\nb\u0000c✓ → d\u2028e\u202ef\ud800'), 'a?b?c✓ → d?e?f?');
   });
   it('reads attribute paths out of knowledge entries', () => {
     assert.deepEqual(systemAttrs('stdenv.cc (gcc) + gfortran'), ['stdenv.cc', 'gfortran']);

@@ -202,6 +202,8 @@ export function readSeamToml(text: string, path: string): ReadConfig {
 export interface ConfigHints {
   /** `record`: the manifests could not decide (no Python in this nixpkgs fits them): the choice is written, not hinted. */
   python: { version: string; reason: string; record?: boolean };
+  /** The revision flake.lock pins, and its date: said beside nixpkgs. */
+  pin?: { revision: string; date: string | null };
   cuda: { version: string; reason: string };
 }
 
@@ -216,6 +218,11 @@ export function writeSeamToml(config: SeamConfig, hints: ConfigHints): string {
     `targets = ${list(config.targets)}`,
     '',
     '# The nixpkgs flake.nix pins. flake.lock records the exact revision on first use: commit it.',
+    ...(hints.pin
+      ? [
+          `# flake.lock pins it at ${commentText(hints.pin.revision)}${hints.pin.date ? ` (${hints.pin.date})` : ''}; nix flake update moves it.`,
+        ]
+      : []),
     `nixpkgs = ${tomlString(config.nixpkgs)}`,
     '',
     '# When a pin in the manifests disagrees with the version nixpkgs has:',

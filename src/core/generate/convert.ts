@@ -31,6 +31,8 @@ export interface ConvertInput {
   updatePyproject?: string;
   /** The plan, when the caller has it already (the project snapshot); else planned here. */
   plan?: Plan;
+  /** The pinned nixpkgs as Nix locked it: flake.lock is written with it when there is none. */
+  pin?: { lock: string; revision: string; date: string | null };
 }
 
 export interface Conversion {
@@ -59,7 +61,8 @@ export function convertProject(input: ConvertInput): Conversion {
     mode: 'generated',
     content: generateFlake({ plan, config, knowledge, name, sources, seamVersion: input.seamVersion }),
   });
-  files.push({ path: SEAM_TOML, mode: 'once', content: writeSeamToml(config, { python: plan.python, cuda: plan.cuda }) });
+  if (input.pin) files.push({ path: 'flake.lock', mode: 'once', content: input.pin.lock });
+  files.push({ path: SEAM_TOML, mode: 'once', content: writeSeamToml(config, { python: plan.python, cuda: plan.cuda, pin: input.pin }) });
   let proposal: string[] | null = null;
   if (input.userPyproject) {
     proposal = toolUvLines(uv, plan.python.version);

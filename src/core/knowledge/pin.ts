@@ -29,7 +29,15 @@ export interface PinPackage {
 export interface PinFacts {
   /** The reference as seam.toml wrote it, and the locked form Nix resolved it to. */
   ref: string;
-  locked: { url: string; narHash: string | null; rev: string | null; lastModified: number | null };
+  locked: {
+    url: string;
+    narHash: string | null;
+    rev: string | null;
+    lastModified: number | null;
+    /** Nix's locked and original attributes of the reference (what flake.lock records for the nixpkgs input). */
+    attrs?: Record<string, unknown>;
+    original?: Record<string, unknown>;
+  };
   python: { default: string; sets: { attr: string; version: string; built: boolean }[] };
   cuda: { default: string | null; sets: string[] };
   /** Python set attr → package attr → facts (only what was asked for; `null`: no such attribute). */
@@ -109,7 +117,7 @@ in {
 }
 
 /** Bumped when the expression's answers change shape or meaning: older cached facts are then read again. */
-const FACTS_VERSION = 4;
+const FACTS_VERSION = 5;
 
 /** Where the facts of one locked nixpkgs are kept. */
 function cacheFile(cacheDir: string, lockedUrl: string): string {
@@ -162,9 +170,7 @@ function nixError(stderr: string): string {
 }
 
 /** Locks `ref` with nix (the narHash of a path, the revision of a git/GitHub reference). */
-async function lock(
-  o: PinOptions,
-): Promise<{ url: string; narHash: string | null; rev: string | null; lastModified: number | null; storePath: string }> {
+async function lock(o: PinOptions): Promise<PinFacts['locked'] & { storePath: string }> {
   // One download attempt, not nix's default five: offline, Seam says so at once rather than after half a minute of retries.
   const r = await o.runner(
     o.nix,
@@ -177,8 +183,15 @@ async function lock(
     },
   );
   if (r.code !== 0) throw new PinUnreadable(o.ref, nixError(r.stderr) || `nix exited with ${r.code}`);
-  const meta = JSON.parse(r.stdout) as { url: string; path: string; locked?: { narHash?: string; rev?: string; lastModified?: number } };
+  const meta = JSON.parse(r.stdout) as {
+    url: string;
+    path: string;
+    locked?: { narHash?: string; rev?: string; lastModified?: number };
+    original?: Record<string, unknown>;
+  };
   return {
+    attrs: meta.locked,
+    original: meta.original,
     url: meta.url,
     narHash: meta.locked?.narHash ?? null,
     rev: meta.locked?.rev ?? null,
@@ -227,7 +240,14 @@ export async function readPinFacts(o: PinOptions, names: string[], tools: string
     if (!facts)
       facts = {
         ref: o.ref,
-        locked: { url: locked.url, narHash: locked.narHash, rev: locked.rev, lastModified: locked.lastModified },
+        locked: {
+          url: locked.url,
+          narHash: locked.narHash,
+          rev: locked.rev,
+          lastModified: locked.lastModified,
+          attrs: locked.attrs,
+          original: locked.original,
+        },
         ...got,
       };
     else {
@@ -286,4 +306,16 @@ export function cachedPinFacts(cacheDir: string, lockedUrl: string): PinFacts | 
   } catch {
     return null;
   }
+}
+
+/** flake.lock for a flake whose one input is this nixpkgs, as Nix writes it (version 7); null when Nix gave no attributes. */
+export function flakeLockText(locked: PinFacts['locked']): string | null {
+  if (!locked.attrs || !locked.original) return null;
+  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const lock = {
+    nodes: { nixpkgs: { locked: sorted(locked.attrs), original: sorted(locked.original) }, root: { inputs: { nixpkgs: 'nixpkgs' } } },
+    root: 'root',
+    version: 7,
+  };
+  return `${JSON.stringify(lock, null, 2)}\n`;
 }

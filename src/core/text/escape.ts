@@ -72,7 +72,9 @@ export function tomlKey(s: string): string {
   return /^[A-Za-z0-9_-]+$/.test(s) ? s : tomlString(s);
 }
 
-/** Text safe inside a `#` comment of any of our formats: one line, printable ASCII only. */
+/** Text safe inside a `#` comment of any of our formats: one printable line. */
 export function commentText(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?');
+  // Printable text stays (→, –, names in any script); control characters, line and paragraph
+  // separators, zero-width and bidirectional controls, lone surrogates and the BOM become '?'.
+  return s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, '?');
 }
