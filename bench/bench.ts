@@ -43,11 +43,12 @@ function timeInProcess(fn: () => void, runs: number, warmup: number): Stats {
   return stats(samples);
 }
 
-function timeProcess(cmd: string, args: string[], runs: number): Stats {
+function timeProcess(cmd: string, args: string[], runs: number, env: NodeJS.ProcessEnv = process.env, before?: () => void): Stats {
   const samples: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
+    before?.();
     const t = performance.now();
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env });
     const ms = performance.now() - t;
     if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
     if (i > 0) samples.push(ms); // The first run warms the file cache.
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}. In-process: median of 300 runs after 30 warm-up runs (packaging: 100 after 5); processes: median of 15 runs.\n\n${table(rows)}\n\n${verdicts.join('\n')}`,
   );
   benchPlan(dir);
+  benchFacts(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   const ext = await benchExtension(stats);
   const lsp = await benchLsp(stats);
@@ -249,6 +251,41 @@ function benchPlan(dir: string): void {
   ];
   const verdict = `- Plan + generate for 150 requirements in ${ms(generated)} in-process (target: under 20 ms): ${generated.median < 20 ? 'met' : 'NOT met'}.`;
   report('plan', `${table(rows)}\n\n${verdict}`);
+}
+
+
+/**
+ * Reading the facts of the pin (../shared/nixpkgs-mini) for the bundled example: `seam plan` with
+ * an empty facts cache (nix flake metadata + one nix eval) and with the facts cached (one nix
+ * flake metadata to lock the reference, no eval), beside nix itself evaluating one package version.
+ */
+function benchFacts(dir: string): void {
+  const mini = path.join(ROOT, '..', 'shared', 'nixpkgs-mini');
+  const hasNix = spawnSync('nix', ['--version']).status === 0;
+  if (!hasNix || !fs.existsSync(path.join(mini, 'flake.nix'))) {
+    report('facts', `SKIPPED (${hasNix ? 'no ../shared/nixpkgs-mini' : 'nix is not installed'})`);
+    return;
+  }
+  const home = path.join(dir, 'facts-home');
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    NIX_CONFIG: 'experimental-features = nix-command flakes\nsubstituters =\nflake-registry =\nbuild-users-group =\nsandbox = false',
+  };
+  const project = path.join(ROOT, 'examples', 'ml-project');
+  const args = [CLI, 'plan', '--json', '--nixpkgs', `path:${mini}`, project];
+  const cold = timeProcess(process.execPath, args, 5, env, () => fs.rmSync(path.join(home, '.cache', 'seam'), { recursive: true, force: true }));
+  const cached = timeProcess(process.execPath, args, 10, env);
+  const nixEval = timeProcess('nix', ['eval', '--raw', `path:${mini}#legacyPackages.x86_64-linux.python3Packages.torch.version`], 10, env);
+  const names = JSON.parse(spawnSync(process.execPath, args, { env, encoding: 'utf8' }).stdout).packages.length;
+  const rows = [
+    ['`seam plan --json --nixpkgs path:…` (process), facts cache empty', `the bundled example (${names} packages; facts of every Python set × 4 systems × 2 shells)`, ms(cold), p95(cold)],
+    ['the same, facts cached (`~/.cache/seam/facts`)', 'the same', ms(cached), p95(cached)],
+    ['`nix eval` of one package version (start-up, lock, one attribute)', 'python3Packages.torch.version', ms(nixEval), p95(nixEval)],
+  ];
+  const verdict = `- Cached, a plan costs ${(cached.median - nixEval.median).toFixed(0)} ms more than nix evaluating one attribute (the lock of the reference is one \`nix flake metadata\`); the cold read is ${(cold.median / cached.median).toFixed(1)}× the cached one.`;
+  report('facts', `${table(rows)}\n\n${verdict}`);
 }
 
 void main();

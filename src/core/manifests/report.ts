@@ -12,20 +12,11 @@ export interface InspectJson {
     python: string | null;
     channels: string[];
     indexes: { url: string; kind: string; name?: string }[];
-    requirements: {
-      name: string;
-      normalizedName: string;
-      specifier: string;
-      extras: string[];
-      marker: string | null;
-      url: string | null;
-      editable: boolean;
-      hashes: string[];
-      ecosystem: string;
-      scope: string;
-      conda?: Requirement['conda'];
-      source: SourceLocation;
-    }[];
+    /** A requirement as the model has it, its scope as one label (`main`, `extra:gpu`, `group:dev`). */
+    requirements: (Pick<
+      Requirement,
+      'name' | 'normalizedName' | 'specifier' | 'extras' | 'marker' | 'url' | 'editable' | 'hashes' | 'conda' | 'source'
+    > & { ecosystem: string; scope: string })[];
     problems: Problem[];
     files: string[];
   }[];
