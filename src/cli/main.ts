@@ -19,6 +19,7 @@ import { forTerminal, STYLE } from '../core/text/terminal';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
+import { pin } from './pin';
 import { check, convert, index, recoverIfInterrupted, shellCaches, withPinnedFacts } from './project';
 
 const USAGE = `Usage: seam <command> [options]
@@ -41,6 +42,10 @@ Commands:
                                write (a copy goes to .seam/backup/). Manifests are never touched,
                                except with --update-pyproject: Seam's constraint block in your
                                pyproject.toml's [tool.uv] (with a backup).
+  pin [DIR] [--nixpkgs REF] [--dry-run] [--force]
+                               Move flake.lock's nixpkgs to the newest revision of its reference,
+                               unless the CUDA caches lack torch's CUDA build there while they have
+                               it for the current one (then it says so and stays; --force moves).
   check [DIR] [--json]         Check uv.lock (and .venv) against the flake: uv installs nothing
                                Nix provides, and uv.lock has Nix's versions. Exit 1 on a violation.
   index refresh [DIR] [--nixpkgs REF]
@@ -83,6 +88,7 @@ export function run(argv: string[], io: Io): number | Promise<number> {
   if (command === 'plan') return plan(rest, io);
   if (command === 'explain') return explainCommand(rest, io);
   if (command === 'convert') return convert(rest, { ...io, version: VERSION });
+  if (command === 'pin') return pin(rest, { ...io, version: VERSION });
   if (command === 'check') return check(rest, { ...io, version: VERSION });
   if (command === 'index') return index(rest, { ...io, version: VERSION });
   if (command === 'doctor') return doctor(rest, { ...io, version: VERSION });

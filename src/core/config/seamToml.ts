@@ -170,7 +170,7 @@ export function readSeamToml(text: string, path: string): ReadConfig {
         const e = s as Record<string, unknown>;
         if (
           typeof e?.url === 'string' &&
-          /^https?:\/\//.test(e.url) &&
+          /^(https?|file|s3):\/\//.test(e.url) &&
           typeof e['public-key'] === 'string' &&
           /^[^\s:]+:[A-Za-z0-9+/=]+$/.test(e['public-key'])
         ) {
@@ -180,7 +180,7 @@ export function readSeamToml(text: string, path: string): ReadConfig {
             ['cache', 'substituters', i],
             'error',
             'config/cache',
-            'each substituter needs url = "https://…" and public-key = "name-1:base64…"',
+            'each substituter needs url = "https://…" (or file://, s3://) and public-key = "name-1:base64…"',
           );
       });
     }

@@ -145,3 +145,23 @@ export function describeCache(target: string, c: CacheReport): string {
   const missing = c.unreachable?.length ? ` (${c.unreachable.join(', ')} could not be reached: what they have counts as built)` : '';
   return `${target} shell: ${fetched}, ${built}${missing}`;
 }
+
+/**
+ * Whether the binary cache at `url` (https://, file://, s3://) has `storePath`: Nix asks it for
+ * the path's .narinfo (`nix path-info --store`). null when the cache cannot be reached.
+ */
+export async function cacheHas(
+  url: string,
+  storePath: string,
+  options: { nix?: string; runner?: Runner; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<boolean | null> {
+  const runner = options.runner ?? runProcess;
+  const r = await runner(
+    options.nix ?? 'nix',
+    ['--extra-experimental-features', 'nix-command', 'path-info', '--option', 'download-attempts', '2', '--store', url, storePath],
+    { env: options.env, signal: options.signal, timeoutMs: 120_000 },
+  );
+  if (r.code === 0) return true;
+  if (/is not valid|does not exist|not found/i.test(r.stderr)) return false;
+  return null;
+}

@@ -174,7 +174,17 @@ async function lock(o: PinOptions): Promise<PinFacts['locked'] & { storePath: st
   // One download attempt, not nix's default five: offline, Seam says so at once rather than after half a minute of retries.
   const r = await o.runner(
     o.nix,
-    [...NIX_FLAGS, 'flake', 'metadata', '--json', '--option', 'download-attempts', '1', refKey(o.ref, o.cwd)],
+    [
+      ...NIX_FLAGS,
+      'flake',
+      'metadata',
+      '--json',
+      '--option',
+      'download-attempts',
+      '1',
+      ...((o as { refresh?: boolean }).refresh ? ['--refresh'] : []),
+      refKey(o.ref, o.cwd),
+    ],
     {
       cwd: o.cwd,
       env: o.env,
@@ -318,4 +328,34 @@ export function flakeLockText(locked: PinFacts['locked']): string | null {
     version: 7,
   };
   return `${JSON.stringify(lock, null, 2)}\n`;
+}
+
+/**
+ * The newest revision `ref` resolves to now (`nix flake metadata --refresh`: a branch moves, a
+ * path's content changes), locked. Throws PinUnreadable when it cannot be fetched.
+ */
+export async function lockNewest(
+  o: Pick<PinOptions, 'ref' | 'nix' | 'runner' | 'cwd' | 'env' | 'signal'>,
+): Promise<PinFacts['locked'] & { storePath: string }> {
+  return lock({ ...o, cacheDir: '', refresh: true } as PinOptions & { refresh: boolean });
+}
+
+/**
+ * The store path nixpkgs at `storePath` gives a package of its default Python set under the cuda
+ * shell's configuration on x86_64-linux (the build the CUDA caches publish), computed without
+ * building anything; null when it does not evaluate.
+ */
+export async function cudaOutPath(
+  o: Pick<PinOptions, 'nix' | 'runner' | 'cwd' | 'env' | 'signal'>,
+  storePath: string,
+  attr: string,
+): Promise<string | null> {
+  const expr = `let pkgs = import (builtins.storePath ${nixString(storePath)}) { system = "x86_64-linux"; config = { cudaSupport = true; allowUnfree = true; }; }; in pkgs.python3Packages.\${${nixString(attr)}}.outPath`;
+  const r = await o.runner(o.nix, [...NIX_FLAGS, 'eval', '--raw', '--impure', '--expr', expr], {
+    cwd: o.cwd,
+    env: o.env,
+    signal: o.signal,
+    timeoutMs: 10 * 60_000,
+  });
+  return r.code === 0 && r.stdout.startsWith('/nix/store/') ? r.stdout.trim() : null;
 }
