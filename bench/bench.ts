@@ -253,7 +253,6 @@ function benchPlan(dir: string): void {
   report('plan', `${table(rows)}\n\n${verdict}`);
 }
 
-
 /**
  * Reading the facts of the pin (../shared/nixpkgs-mini) for the bundled example: `seam plan` with
  * an empty facts cache (nix flake metadata + one nix eval) and with the facts cached (one nix
@@ -275,12 +274,19 @@ function benchFacts(dir: string): void {
   };
   const project = path.join(ROOT, 'examples', 'ml-project');
   const args = [CLI, 'plan', '--json', '--nixpkgs', `path:${mini}`, project];
-  const cold = timeProcess(process.execPath, args, 5, env, () => fs.rmSync(path.join(home, '.cache', 'seam'), { recursive: true, force: true }));
+  const cold = timeProcess(process.execPath, args, 5, env, () =>
+    fs.rmSync(path.join(home, '.cache', 'seam'), { recursive: true, force: true }),
+  );
   const cached = timeProcess(process.execPath, args, 10, env);
   const nixEval = timeProcess('nix', ['eval', '--raw', `path:${mini}#legacyPackages.x86_64-linux.python3Packages.torch.version`], 10, env);
   const names = JSON.parse(spawnSync(process.execPath, args, { env, encoding: 'utf8' }).stdout).packages.length;
   const rows = [
-    ['`seam plan --json --nixpkgs path:…` (process), facts cache empty', `the bundled example (${names} packages; facts of every Python set × 4 systems × 2 shells)`, ms(cold), p95(cold)],
+    [
+      '`seam plan --json --nixpkgs path:…` (process), facts cache empty',
+      `the bundled example (${names} packages; facts of every Python set × 4 systems × 2 shells)`,
+      ms(cold),
+      p95(cold),
+    ],
     ['the same, facts cached (`~/.cache/seam/facts`)', 'the same', ms(cached), p95(cached)],
     ['`nix eval` of one package version (start-up, lock, one attribute)', 'python3Packages.torch.version', ms(nixEval), p95(nixEval)],
   ];

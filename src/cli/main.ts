@@ -13,14 +13,14 @@ import { normalizeName } from '../core/model/names';
 import { planProject } from '../core/plan/planner';
 import { formatPlan, toPlanJson } from '../core/plan/report';
 import { TARGETS } from '../core/plan/types';
-import { openProject, type ProjectSnapshot } from '../core/project';
+import { openProject, type ProjectSnapshot, shellCaches } from '../core/project';
 import { maskCredentials } from '../core/text/secrets';
 import { forTerminal, STYLE } from '../core/text/terminal';
 import { VERSION } from '../core/version';
 import { type Flags, parseFlags } from './args';
 import { doctor, env, shell } from './env';
 import { pin } from './pin';
-import { check, convert, index, recoverIfInterrupted, shellCaches, withPinnedFacts } from './project';
+import { check, convert, index, nixOf, recoverIfInterrupted, withPinnedFacts } from './project';
 
 const USAGE = `Usage: seam <command> [options]
 
@@ -184,7 +184,9 @@ async function plan(args: string[], io: Io): Promise<number> {
   const rel = relativeTo(io);
   const findings = project.findings;
   const cache =
-    parsed.switches.has('cache') && project.model.manifests.length ? await shellCaches(project, io as Io & { version: string }) : null;
+    parsed.switches.has('cache') && project.model.manifests.length
+      ? await shellCaches(project, { nix: nixOf(io), env: io.env as NodeJS.ProcessEnv, seamVersion: VERSION })
+      : null;
   if (parsed.json)
     io.out(`${JSON.stringify({ ...toPlanJson({ ...project.plan, problems: findings }, rel), ...(cache ? { cache } : {}) }, null, 2)}\n`);
   else if (!project.model.manifests.length) io.out(formatSummary(project.model, rel));

@@ -1,8 +1,7 @@
 /** `seam convert`, `seam check` and `seam index refresh`: the commands that work on one project folder. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { nixSystem } from '../core/env/cache';
-import { type CacheReport, cacheReport, describeCache } from '../core/env/caches';
+import { describeCache } from '../core/env/caches';
 import { seamCacheDir } from '../core/env/driver';
 import { evaluateShells, nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
@@ -21,8 +20,8 @@ import {
 import { diffWrite, landings, planWrites } from '../core/generate/write';
 import { NIX_FLAGS, readPinFacts } from '../core/knowledge/pin';
 import { mergeRefresh, type RefreshResult, refreshExpression, refreshNames } from '../core/knowledge/refresh';
-import { TARGETS, type Target } from '../core/plan/types';
-import { INDEX_PATH, openProject, type ProjectSnapshot } from '../core/project';
+import { TARGETS } from '../core/plan/types';
+import { INDEX_PATH, openProject, type ProjectSnapshot, shellCaches } from '../core/project';
 import { parseFlags, rootFrom } from './args';
 
 export interface ProjectIo {
@@ -235,7 +234,9 @@ async function convertLocked(
     );
   if (evaluated && !io.env.SEAM_QUIET) {
     // "Will it download or compile?" before anything builds (seam plan --cache says it again).
-    const caches = await shellCaches(project, io, signal).catch(() => ({}));
+    const caches = await shellCaches(project, { nix: nixOf(io), env: io.env as NodeJS.ProcessEnv, seamVersion: io.version, signal }).catch(
+      () => ({}),
+    );
     for (const [t, c] of Object.entries(caches)) io.out(`Binary caches: ${describeCache(t, c)}\n`);
   }
   io.out(
@@ -347,38 +348,4 @@ export async function index(args: string[], io: ProjectIo): Promise<number> {
     `seam index refresh: ${ref}${result.revision ? ` at ${result.revision}` : ''}: ${result.attrs.length} python3Packages attributes, ${versions} versions, CUDA sets ${data.cuda.sets.join(', ')} (default ${data.cuda.default}) → ${INDEX_PATH}\n`,
   );
   return 0;
-}
-
-/**
- * What each shell of this project would download and build on this machine's system (Nix's dry
- * run against the binary caches it is configured with), for the flake Seam would write: the flake
- * (and flake.lock, when there is one) in a stage folder, asked as `path:`. Nothing is built.
- */
-export async function shellCaches(
-  project: ProjectSnapshot,
-  io: ProjectIo,
-  signal?: AbortSignal,
-): Promise<Partial<Record<Target, CacheReport>>> {
-  const system = nixSystem();
-  const targets = project.plan.targets.filter((t) => t === 'cpu' || system === 'x86_64-linux' || system === 'aarch64-linux');
-  const dir = fs.mkdtempSync(nodePath.join(project.root, `${STAGE_PREFIX}cache-`));
-  try {
-    fs.writeFileSync(
-      nodePath.join(dir, 'flake.nix'),
-      project.conversion({ seamVersion: io.version }).files.find((f) => f.path === 'flake.nix')?.content ?? '',
-    );
-    const lock = nodePath.join(project.root, 'flake.lock');
-    if (fs.existsSync(lock)) fs.copyFileSync(lock, nodePath.join(dir, 'flake.lock'));
-    const out: Partial<Record<Target, CacheReport>> = {};
-    for (const t of targets)
-      out[t] = await cacheReport(`path:${dir}#devShells.${system}.${t}`, {
-        nix: nixOf(io),
-        env: io.env as NodeJS.ProcessEnv,
-        cwd: dir,
-        signal,
-      });
-    return out;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }

@@ -13,15 +13,18 @@ import * as nodePath from 'node:path';
 import { type ContractResult, checkContract, ownedFromFlake, withNixClosure } from './check/contract';
 import { parseUvLock } from './check/uvlock';
 import { readSeamToml, SEAM_TOML, type SeamConfig } from './config/seamToml';
+import { nixSystem } from './env/cache';
+import { type CacheReport, cacheReport } from './env/caches';
 import { readVenv } from './env/venv';
 import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
+import { STAGE_PREFIX } from './generate/transaction';
 import { defaultKnowledge, type Knowledge, knowledgeFrom, knowledgeWithPin } from './knowledge/index';
 import { flakeLockText, type PinFacts, rememberedPinFacts } from './knowledge/pin';
 import { type Discovered, discoverManifests, type ProjectModel, readProject } from './manifests/index';
 import { peekText, withBoundary, withOverlay } from './manifests/text';
 import { GPU_VARIANTS, planProject } from './plan/planner';
-import { type Plan, TARGETS } from './plan/types';
+import { type Plan, TARGETS, type Target } from './plan/types';
 import { type Ownership, ownership, unsigned } from './text/signature';
 import { VERSION } from './version';
 
@@ -478,4 +481,37 @@ export function projectRootOf(path: string, roots: string[] = []): string {
     if (d === top || nodePath.dirname(d) === d) break;
   }
   return top ?? dir;
+}
+
+/**
+ * What each shell of this project would download and build on this machine's system (Nix's dry
+ * run against the binary caches it is configured with, and the flake's), for the flake Seam would
+ * write: the flake (and flake.lock, when there is one) in a stage folder, asked as `path:`.
+ * Nothing is built. Runs nix: only where the caller may run processes (a trusted workspace).
+ */
+export async function shellCaches(
+  project: ProjectSnapshot,
+  options: { nix?: string; env?: NodeJS.ProcessEnv; seamVersion?: string; signal?: AbortSignal } = {},
+): Promise<Partial<Record<Target, CacheReport>>> {
+  const system = nixSystem();
+  const targets = project.plan.targets.filter((t) => t === 'cpu' || system.endsWith('-linux'));
+  const dir = fs.mkdtempSync(nodePath.join(project.root, `${STAGE_PREFIX}cache-`));
+  try {
+    const flake = project.conversion({ seamVersion: options.seamVersion }).files.find((f) => f.path === 'flake.nix')?.content ?? '';
+    fs.writeFileSync(nodePath.join(dir, 'flake.nix'), flake);
+    const lock = nodePath.join(project.root, 'flake.lock');
+    if (fs.existsSync(lock)) fs.copyFileSync(lock, nodePath.join(dir, 'flake.lock'));
+    else if (project.pin) fs.writeFileSync(nodePath.join(dir, 'flake.lock'), project.pin.lock);
+    const out: Partial<Record<Target, CacheReport>> = {};
+    for (const t of targets)
+      out[t] = await cacheReport(`path:${dir}#devShells.${system}.${t}`, {
+        nix: options.nix,
+        env: options.env,
+        cwd: dir,
+        signal: options.signal,
+      });
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -5,13 +5,18 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { setOwnerOverride } from '../core/config/edit';
 import { DEFAULT_SEAM_CONFIG, SEAM_TOML, writeSeamToml } from '../core/config/seamToml';
+import { describeCache } from '../core/env/caches';
 import { errorMessage } from '../core/errors';
+import { shellCaches } from '../core/project';
+import { settings } from './config';
 import { convertCommand, prepare } from './convert';
 import { loggable } from './log';
 import { type Choice, planViewModel, renderPlanHtml } from './models/planView';
 import { type FolderState, requireTrust, type SeamWorkspace } from './workspace';
 
 const panels = new Map<string, vscode.WebviewPanel>();
+/** Each panel's last answer of the binary caches, until the folder changes. */
+const cacheLines = new Map<string, string[]>();
 
 export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel): Promise<void> {
   const state = await ws.pick('Show plan');
@@ -29,10 +34,13 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
     const p = panel;
     // The plan follows the folder: a manifest or seam.toml edited anywhere re-renders it.
     const follow = ws.onDidChange((f) => {
-      if (f.uri.toString() === key) render(p, ws.read(f));
+      if (f.uri.toString() !== key) return;
+      cacheLines.delete(key);
+      render(p, ws.read(f));
     });
     p.onDidDispose(() => {
       panels.delete(key);
+      cacheLines.delete(key);
       follow.dispose();
     });
     p.webview.onDidReceiveMessage(async (msg: { type: string; package?: string; choice?: Choice; force?: boolean }) => {
@@ -41,6 +49,7 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
         if (msg.type === 'choose' && msg.package && msg.choice && (await choose(current, msg.package, msg.choice, log)))
           ws.invalidate(state.folder);
         if (msg.type === 'convert') await convertCommand(ws, log, { state: current, force: msg.force === true });
+        if (msg.type === 'cache') cacheLines.set(key, await askCaches(current, log));
         render(p, ws.read(state.folder));
       } catch (e) {
         log.error(loggable(e));
@@ -54,8 +63,30 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
 
 function render(panel: vscode.WebviewPanel, state: FolderState): void {
   const prepared = prepare(state);
-  const model = planViewModel(state.project, prepared.writes, state.folder.name, vscode.workspace.isTrusted);
+  const model = planViewModel(
+    state.project,
+    prepared.writes,
+    state.folder.name,
+    vscode.workspace.isTrusted,
+    cacheLines.get(state.folder.uri.toString()) ?? null,
+  );
   panel.webview.html = renderPlanHtml(model, { nonce: crypto.randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource });
+}
+
+/** Nix's dry run for each shell against the binary caches (runs nix: trusted workspaces only). */
+async function askCaches(state: FolderState, log: vscode.LogOutputChannel): Promise<string[]> {
+  if (!(await requireTrust('run nix'))) return ['Not asked: the workspace is not trusted.'];
+  const reports = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Seam: asking the binary caches', cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return shellCaches(state.project, { nix: settings(state.folder).nixPath, env: process.env, signal: abort.signal });
+    },
+  );
+  const lines = Object.entries(reports).map(([t, c]) => describeCache(t, c));
+  for (const l of lines) log.info(`binary caches: ${l}`);
+  return lines;
 }
 
 /** Records a conflict choice in seam.toml (creating it the first time), changing only that line. */

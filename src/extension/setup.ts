@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { probeSetup } from '../core/env/probe';
 import { runProcess } from '../core/env/process';
-import { evaluateSetup, type SetupCheck } from '../core/env/setup';
+import { cacheChecks, evaluateSetup, type SetupCheck } from '../core/env/setup';
+import { shellCaches } from '../core/project';
 import { settings } from './config';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
@@ -29,7 +30,11 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
       token.onCancellationRequested(() => abort.abort());
       // The same probes as `seam doctor`.
       const probes = await probeSetup(nix, runProcess, abort.signal);
-      return evaluateSetup(probes, state.project.plan.cuda.version);
+      const checks = evaluateSetup(probes, state.project.plan.cuda.version);
+      // With Nix there: will the shells download or compile? (the same as `seam plan --cache`)
+      if (checks.some((c) => c.id === 'nix' && c.status === 'ok') && state.project.model.manifests.length && !abort.signal.aborted)
+        checks.push(...cacheChecks(await shellCaches(state.project, { nix, env: process.env, signal: abort.signal }).catch(() => ({}))));
+      return checks;
     },
   );
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);

@@ -155,6 +155,13 @@ describe('the extension in a real VS Code (code-server)', function () {
         (await f.locator('.conflict', { hasText: 'torch' }).count()) === 0 && /torch\s+uv\s+uv/.test(await f.locator('table').innerText()),
     );
 
+    // "Will it download or compile?": the plan view asks Nix's dry run and shows its answer per shell.
+    const asking = await planFrame(page);
+    await asking.locator('#cache').click();
+    const answered = await planFrame(page, async (f) => (await f.locator('ul.cache li', { hasText: 'cpu shell:' }).count()) > 0);
+    assert.match(await answered.locator('ul.cache').innerText(), /cpu shell: (downloads|could not ask the binary caches)/);
+    await shot(page, '06-plan-caches');
+
     // Check setup opens a page that says what this machine has.
     await palette(page, 'Seam: Check setup');
     await toast(page, /Seam: (this machine is ready|.* needs? attention)/).waitFor({ timeout: 30_000 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setOwnerOverride } from '../../src/core/config/edit';
 import { DEFAULT_SEAM_CONFIG, readSeamToml, writeSeamToml } from '../../src/core/config/seamToml';
-import { evaluateSetup, parseNvidiaSmi, parseProcNvidia, type SetupProbes } from '../../src/core/env/setup';
+import { cacheChecks, evaluateSetup, parseNvidiaSmi, parseProcNvidia, type SetupProbes } from '../../src/core/env/setup';
 import { planWrites } from '../../src/core/generate/write';
 import { openProject } from '../../src/core/project';
 import { kindsLabel } from '../../src/extension/models/kinds';
@@ -127,6 +127,17 @@ describe('plan view', () => {
     assert.match(html, /<p class="sub sev-warning">Versions: Seam&#39;s bundled knowledge of nixpkgs — approximate/);
     assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });
+  it("shows the binary caches' answer, or a button to ask them (trusted only)", () => {
+    const asked = renderPlanHtml(
+      { ...model, cache: ['cpu shell: downloads 3 paths (1.0 MiB), builds 1 locally'] },
+      { nonce: 'n', cspSource: 'c' },
+    );
+    assert.match(asked, /<ul class="cache"><li>cpu shell: downloads 3 paths \(1\.0 MiB\), builds 1 locally<\/li><\/ul>/);
+    assert.doesNotMatch(asked, /id="cache"/);
+    assert.match(renderPlanHtml(model, { nonce: 'n', cspSource: 'c' }), /<button id="cache">Ask the binary caches<\/button>/);
+    assert.doesNotMatch(renderPlanHtml({ ...model, trusted: false }, { nonce: 'n', cspSource: 'c' }), /id="cache"/);
+  });
+
   it('offers no writes when untrusted, and a forced convert when files are blocked', () => {
     const untrusted = renderPlanHtml({ ...model, trusted: false }, { nonce: 'n', cspSource: 'c' });
     assert.match(untrusted, /not trusted: Seam shows the plan but writes nothing/);
@@ -164,6 +175,31 @@ describe('seam.toml edits from the plan review', () => {
     assert.equal(setOwnerOverride('policy = "nix"', 'numpy', 'uv'), 'policy = "nix"\n\n[overrides]\nnumpy = { owner = "uv" }\n');
     assert.throws(() => setOwnerOverride('policy = [', 'numpy', 'uv'), /TOML/);
     assert.throws(() => setOwnerOverride('overrides = { numpy = { owner = "nix" } }\n', 'torch', 'uv'), /inline or dotted/);
+  });
+});
+
+describe('setup checks: the binary caches', () => {
+  const report = (build: { name: string; heavy: boolean; time?: string }[]) => ({
+    checked: true,
+    fetch: { paths: 10, downloadBytes: 5 * 2 ** 20 },
+    build,
+  });
+  it('says ok when nothing heavy compiles, warns with the fix when torch would, and notes when it could not ask', () => {
+    const checks = cacheChecks({
+      cpu: report([{ name: 'seam-env', heavy: false }]),
+      cuda: report([{ name: 'python3.13-torch-2.9.1', heavy: true, time: '2–6 hours' }]),
+    });
+    assert.deepEqual(
+      checks.map((c) => [c.title, c.status]),
+      [
+        ['Binary caches (cpu shell)', 'ok'],
+        ['Binary caches (cuda shell)', 'warning'],
+      ],
+    );
+    assert.match(checks[1].detail, /cuda shell: downloads 10 paths \(5\.0 MiB\), builds 1 locally, heavy: torch \(2–6 hours\)/);
+    assert.match(checks[1].fix!, /nix\.conf/);
+    const offline = cacheChecks({ cpu: { checked: false, why: 'nix is not installed', fetch: { paths: 0, downloadBytes: 0 }, build: [] } });
+    assert.deepEqual([offline[0].status, offline[0].detail], ['info', 'cpu shell: could not ask the binary caches (nix is not installed)']);
   });
 });
 

@@ -4,6 +4,7 @@
  * and hand their output here; every missing piece comes back with how to fix it.
  */
 
+import { type CacheReport, describeCache } from './caches';
 import { detectMachine, type GpuProbes, recommendTarget } from './gpu';
 
 export { parseNvidiaSmi, parseProcNvidia } from './gpu';
@@ -25,7 +26,7 @@ export interface SetupProbes extends Partial<GpuProbes> {
 export type CheckStatus = 'ok' | 'warning' | 'missing' | 'info';
 
 export interface SetupCheck {
-  id: 'nix' | 'flakes' | 'gpu' | 'driver';
+  id: 'nix' | 'flakes' | 'gpu' | 'driver' | 'caches';
   title: string;
   status: CheckStatus;
   detail: string;
@@ -156,4 +157,28 @@ export function evaluateSetup(p: SetupProbes, cudaVersion: string): SetupCheck[]
     });
   }
   return checks;
+}
+
+/** The binary caches' answer for each shell as setup checks: heavy local builds are a warning. */
+export function cacheChecks(reports: Partial<Record<string, CacheReport>>): SetupCheck[] {
+  return Object.entries(reports).map(([target, c]) => {
+    const title = `Binary caches (${target} shell)`;
+    if (!c?.checked)
+      return {
+        id: 'caches',
+        title,
+        status: 'info',
+        detail: describeCache(target, c ?? { checked: false, why: 'not asked', fetch: { paths: 0, downloadBytes: 0 }, build: [] }),
+      };
+    const heavy = c.build.filter((b) => b.heavy);
+    return heavy.length
+      ? {
+          id: 'caches',
+          title,
+          status: 'warning',
+          detail: describeCache(target, c),
+          fix: "The caches build nixpkgs' default Python, CUDA set and capabilities: drop python/cuda choices from seam.toml that step off them, or add the CUDA caches to nix.conf (README: Binary caches).",
+        }
+      : { id: 'caches', title, status: 'ok', detail: describeCache(target, c) };
+  });
 }

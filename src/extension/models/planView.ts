@@ -31,11 +31,19 @@ export interface PlanViewModel {
   problems: { path: string; line: number; column: number; severity: string; code: string; message: string }[];
   blocked: boolean;
   trusted: boolean;
+  /** What each shell would download and build here (after "Ask the binary caches"); null until asked. */
+  cache: string[] | null;
 }
 
 const OWNER: Record<string, string> = { nix: 'Nix', uv: 'uv', system: 'system', skip: '—' };
 
-export function planViewModel(project: ProjectSnapshot, writes: PlannedWrite[], folder: string, trusted: boolean): PlanViewModel {
+export function planViewModel(
+  project: ProjectSnapshot,
+  writes: PlannedWrite[],
+  folder: string,
+  trusted: boolean,
+  cache: string[] | null = null,
+): PlanViewModel {
   const plan = project.plan;
   const shown = plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] !== 'skip'));
   const count = (o: string) => plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
@@ -79,6 +87,7 @@ export function planViewModel(project: ProjectSnapshot, writes: PlannedWrite[], 
     })),
     blocked: writes.some((w) => w.action === 'blocked'),
     trusted,
+    cache,
   };
 }
 
@@ -121,6 +130,11 @@ export function renderPlanHtml(m: PlanViewModel, opts: { nonce: string; cspSourc
         `<details${f.action === 'blocked' ? ' open' : ''}><summary><span class="act act-${e(f.action)}">${e(f.action)}</span> ${e(f.path)}${f.note ? ` <span class="note">${e(f.note)}</span>` : ''}</summary>${f.diff ? `<pre>${e(f.diff)}</pre>` : ''}</details>`,
     )
     .join('');
+  const cacheSection = m.cache
+    ? `<ul class="cache">${m.cache.map((l) => `<li>${e(l)}</li>`).join('')}</ul>`
+    : m.trusted
+      ? '<p class="note">Nix can say, before anything builds, what each shell downloads from the binary caches and what it compiles here.</p><button id="cache">Ask the binary caches</button>'
+      : '<p class="note">Asking the binary caches runs nix: trust the workspace first.</p>';
   const convert = !m.trusted
     ? '<p class="note">This workspace is not trusted: Seam shows the plan but writes nothing. Trust the workspace to convert.</p>'
     : m.blocked
@@ -161,6 +175,8 @@ ${problemList}
 <h2>Packages</h2>
 <table><thead><tr><th>package</th><th>cpu</th><th>cuda</th><th>nixpkgs</th><th>requested</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>
 ${m.hidden.length ? `<p class="note">Not installed by anyone: ${e(m.hidden.join(', '))}</p>` : ''}
+<h2>Will it download or compile?</h2>
+${cacheSection}
 <h2>Files Convert writes</h2>
 ${files}
 ${convert}
@@ -169,6 +185,8 @@ const vscode = acquireVsCodeApi();
 for (const b of document.querySelectorAll('button[data-choice]')) b.addEventListener('click', () => vscode.postMessage({ type: 'choose', package: b.dataset.package, choice: b.dataset.choice }));
 const c = document.getElementById('convert');
 if (c) c.addEventListener('click', () => vscode.postMessage({ type: 'convert', force: c.dataset.force === '1' }));
+const k = document.getElementById('cache');
+if (k) k.addEventListener('click', () => { k.disabled = true; k.textContent = 'Asking the binary caches…'; vscode.postMessage({ type: 'cache' }); });
 </script>
 </body></html>`;
 }
