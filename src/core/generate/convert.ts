@@ -12,7 +12,7 @@ import { planProject } from '../plan/planner';
 import { formatPlan } from '../plan/report';
 import type { Plan } from '../plan/types';
 import { maskCredentials } from '../text/secrets';
-import { generateFlake } from './flake';
+import { CUDA_CACHES, generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
 import { withUvConstraints } from './pyprojectEdit';
 import type { GeneratedFile } from './write';
@@ -76,6 +76,12 @@ export function convertProject(input: ConvertInput): Conversion {
     formatPlan({ ...plan, problems: [...model.manifests.flatMap((m) => m.problems), ...plan.problems] }, rel).trimEnd(),
   ];
   if (uv.warnings.length) report.push('', 'uv project', ...uv.warnings.map((w) => `  ${w}`));
+  if (config.targets.includes('cuda')) {
+    report.push('', 'Binary caches for the cuda shell (flake.nix nixConfig; nix.conf or --accept-flake-config to use them)');
+    for (const c of knowledge.cuda.caches.filter((x) => CUDA_CACHES.includes(x.name)))
+      report.push(`  ${c.url}  ${c.publicKey}`, `    ${CACHE_TERMS[c.name] ?? ''}`.trimEnd());
+    for (const c of config.substituters) report.push(`  ${c.url}  ${c.publicKey}`, '    your own ([cache] in seam.toml)');
+  }
   if (proposal && input.updatePyproject !== undefined) {
     report.push(
       '',
@@ -95,3 +101,10 @@ export function convertProject(input: ConvertInput): Conversion {
   files.push({ path: PLAN_REPORT, mode: 'generated', content: `${maskCredentials(report.join('\n'))}\n` });
   return { plan, uv, files, proposal };
 }
+
+/** What each CUDA cache is, and on what terms (from their own pages; see anchors). */
+const CACHE_TERMS: Record<string, string> = {
+  'nixos-cuda':
+    "NixOS-CUDA's Hydra: in its own words not an official NixOS project, exposed for development purposes (for compliant use it points to NVIDIA's partners). Builds nixpkgs' default Python set, default cudaPackages and default cudaCapabilities, x86_64-linux only, from nixos-unstable-small and the current stable -small.",
+  flox: "Flox's licensed redistribution of unmodified builds from canonical nixpkgs definitions (torch, TensorRT, OpenCV among them); ingests nixos-unstable daily and follows the default sets.",
+};
