@@ -10,8 +10,9 @@ import { cacheHas, HEAVY } from '../core/env/caches';
 import { seamCacheDir } from '../core/env/driver';
 import { runProcess } from '../core/env/process';
 import { errorMessage } from '../core/errors';
+import { CUDA_CACHES } from '../core/generate/flake';
 import { land, withProjectLock } from '../core/generate/transaction';
-import { cudaOutPath, lockNewest, type PinFacts } from '../core/knowledge/pin';
+import { cudaOutPath, flakeLockText, lockNewest, type PinFacts } from '../core/knowledge/pin';
 import { TARGETS } from '../core/plan/types';
 import { openProject } from '../core/project';
 import { parseFlags, rootFrom } from './args';
@@ -74,7 +75,7 @@ export async function pin(args: string[], io: ProjectIo): Promise<number> {
   const cudaNix = project.plan.packages.filter((p) => p.cudaAware && TARGETS.some((t) => p.owner[t] === 'nix') && p.nixAttr.cuda);
   const sentinel = cudaNix.find((p) => p.name === 'torch') ?? cudaNix[0];
   const caches = [
-    ...project.knowledge.cuda.caches.filter((c) => ['nixos-cuda', 'flox'].includes(c.name)).map((c) => c.url),
+    ...project.knowledge.cuda.caches.filter((c) => CUDA_CACHES.includes(c.name)).map((c) => c.url),
     ...project.config.substituters.map((s) => s.url),
   ];
   const ask = async (storePath: string): Promise<CacheAnswer | null> => {
@@ -117,12 +118,11 @@ export async function pin(args: string[], io: ProjectIo): Promise<number> {
       return 0;
     }
   }
-  const nodes: Record<string, unknown> = {
-    root: { inputs: { nixpkgs: 'nixpkgs' } },
-    ...(lockJson.nodes ?? {}),
-    nixpkgs: { locked: sorted(newest.attrs ?? {}), original: sorted(newest.original ?? {}) },
-  };
-  const after = `${JSON.stringify({ ...lockJson, nodes, root: 'root', version: 7 }, null, 2)}\n`;
+  const after = flakeLockText(newest, lockJson);
+  if (!after) {
+    io.err(`seam pin: nix gave no locked attributes for ${ref}\n`);
+    return 1;
+  }
   if (flags.switches.has('dry-run')) {
     io.out(
       `seam pin --dry-run: flake.lock would move nixpkgs ${current ? `from ${label(current)} ` : ''}to ${label(newest.attrs ?? {})} (nothing written)\n`,
@@ -134,10 +134,6 @@ export async function pin(args: string[], io: ProjectIo): Promise<number> {
     `flake.lock: nixpkgs ${current ? `moved from ${label(current)} ` : ''}to ${label(newest.attrs ?? {})}. Run seam convert to plan with its facts.\n`,
   );
   return 0;
-}
-
-function sorted(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** A flake reference for locked attributes (path, github, git, tarball), as nix flake metadata takes it. */

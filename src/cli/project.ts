@@ -96,13 +96,7 @@ export async function withPinnedFacts(
     return openProject(root, { env: io.env, ...options, facts });
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'nix is not installed' : errorMessage(e);
-    const fallback =
-      first.knowledgeSource === 'pin'
-        ? `the facts last read from it (${seamCacheDir(io.env)}/facts)`
-        : first.knowledgeSource === 'index'
-          ? `the index seam index refresh wrote (${INDEX_PATH})`
-          : "Seam's bundled knowledge of nixpkgs (versions approximate)";
-    io.err(`seam: ${why}; planning with ${fallback}\n`);
+    io.err(`seam: ${why}; planning with ${first.knowledgeFallback}\n`);
     return first;
   }
 }

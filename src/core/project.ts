@@ -151,7 +151,7 @@ export class ProjectSnapshot {
     return this.once('knowledge', () => {
       const base = this.indexKnowledge();
       // The facts read from the pinned nixpkgs (when the caller could read them) win over both.
-      const facts = this.options.facts ?? this.rememberedFacts();
+      const facts = this.pinFacts();
       return facts ? { knowledge: knowledgeWithPin(base.knowledge, facts), source: 'pin' as const, problems: base.problems } : base;
     });
   }
@@ -159,7 +159,7 @@ export class ProjectSnapshot {
   /** The pinned nixpkgs as Nix locked it, when its facts were read: what convert writes flake.lock with. */
   get pin(): { lock: string; revision: string; date: string | null } | null {
     return this.once('pin', () => {
-      const facts = this.options.facts ?? this.rememberedFacts();
+      const facts = this.pinFacts();
       const lock = facts ? flakeLockText(facts.locked) : null;
       if (!facts || !lock) return null;
       const { rev, narHash, lastModified } = facts.locked;
@@ -171,9 +171,10 @@ export class ProjectSnapshot {
     });
   }
 
-  private rememberedFacts(): PinFacts | undefined {
+  /** The pinned nixpkgs' facts: those the caller read, else those last read for this pin (files only), else none. */
+  private pinFacts(): PinFacts | undefined {
     const cache = this.options.factsCache;
-    if (!cache) return undefined;
+    if (this.options.facts || !cache) return this.options.facts;
     return this.once('remembered', () => {
       // seam.toml read for its nixpkgs only: its problems come with the settings, which need the knowledge.
       const ref = this.options.nixpkgs ?? readSeamToml(this.file(SEAM_TOML) ?? '', nodePath.join(this.root, SEAM_TOML)).config.nixpkgs;
@@ -244,6 +245,18 @@ export class ProjectSnapshot {
 
   get knowledge(): Knowledge {
     return this.knowledgeState.knowledge;
+  }
+
+  /** What the snapshot plans with, in words, for when the pinned nixpkgs could not be read ("…; planning with X"). */
+  get knowledgeFallback(): string {
+    switch (this.knowledgeSource) {
+      case 'pin':
+        return `the facts last read from it (${nodePath.join(this.options.factsCache ?? '', 'facts')})`;
+      case 'index':
+        return `the index seam index refresh wrote (${INDEX_PATH})`;
+      default:
+        return "Seam's bundled knowledge of nixpkgs (versions approximate)";
+    }
   }
 
   get knowledgeSource(): KnowledgeState['source'] {

@@ -69,9 +69,7 @@ export class PinFactsReader implements vscode.Disposable {
       },
       (e) => {
         const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'nix is not installed' : errorMessage(e);
-        this.log.warn(
-          `${folder.name}: ${why}; planning with ${project.knowledgeSource === 'index' ? 'the index seam index refresh wrote' : "Seam's bundled knowledge of nixpkgs (versions approximate)"}`,
-        );
+        this.log.warn(`${folder.name}: ${why}; planning with ${project.knowledgeFallback}`);
       },
     );
   }

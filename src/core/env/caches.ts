@@ -4,6 +4,7 @@
  * path the shell needs) says what would be fetched (count and download size) and what would be
  * built; Seam names the heavy builds with a rough time. Nothing is built or downloaded.
  */
+import { NIX_FLAGS } from '../knowledge/pin';
 import { type Runner, runProcess } from './process';
 
 /** Builds that take long when a cache does not have them, with a rough time on a big machine. */
@@ -31,10 +32,14 @@ export interface CacheReport {
   unreachable?: string[];
 }
 
-/** The package name of a store derivation path: /nix/store/<hash>-python3.13-torch-2.9.1.drv → torch. */
+/** The name of a store path or derivation: /nix/store/<hash>-python3.13-torch-2.9.1.drv → python3.13-torch-2.9.1. */
+function storeName(path: string): string {
+  return path.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '');
+}
+
+/** The package name of a store path, derivation or store name: /nix/store/<hash>-python3.13-torch-2.9.1.drv → torch. */
 export function pnameOf(name: string): string {
-  const base = name.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '');
-  const noPython = base.replace(/^python\d+\.\d+-/, '');
+  const noPython = storeName(name).replace(/^python\d+\.\d+-/, '');
   return noPython.replace(/-\d[^-]*(-.*)?$/, '');
 }
 
@@ -57,13 +62,10 @@ export function parseDryRun(stderr: string): Omit<CacheReport, 'checked' | 'why'
     } else if (/^\s+\/nix\/store\//.test(line) && section) {
       if (section === 'fetch') fetch.paths++;
       else {
-        const name = line
-          .trim()
-          .replace(/^\/nix\/store\/[a-z0-9]{32}-/, '')
-          .replace(/\.drv$/, '');
+        const name = storeName(line.trim());
         // The shell's own derivation and Seam's small text files are not what `nix develop` waits for.
         if (/^seam-(cpu|cuda|nix-owned\.txt|uv\.py)$/.test(name)) continue;
-        const heavy = HEAVY.find((h) => h.pattern.test(pnameOf(line.trim())));
+        const heavy = HEAVY.find((h) => h.pattern.test(pnameOf(name)));
         build.push({ name, heavy: !!heavy && heavy.name !== '', ...(heavy ? { time: heavy.time } : {}) });
       }
     } else if (!/^\s/.test(line)) section = null;
@@ -86,8 +88,7 @@ export async function cacheReport(
     r = await runner(
       options.nix ?? 'nix',
       [
-        '--extra-experimental-features',
-        'nix-command flakes',
+        ...NIX_FLAGS,
         'build',
         '--dry-run',
         '--no-link',
@@ -158,7 +159,7 @@ export async function cacheHas(
   const runner = options.runner ?? runProcess;
   const r = await runner(
     options.nix ?? 'nix',
-    ['--extra-experimental-features', 'nix-command', 'path-info', '--option', 'download-attempts', '2', '--store', url, storePath],
+    [...NIX_FLAGS, 'path-info', '--option', 'download-attempts', '2', '--store', url, storePath],
     { env: options.env, signal: options.signal, timeoutMs: 120_000 },
   );
   if (r.code === 0) return true;

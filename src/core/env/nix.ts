@@ -1,6 +1,7 @@
 /** Asking Nix itself: is this text a Nix expression (before Seam writes a flake.nix)? */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { NIX_FLAGS } from '../knowledge/pin';
 import { type Runner, runProcess } from './process';
 
 /** nix-instantiate beside the configured nix (a name on PATH stays a name). */
@@ -55,7 +56,7 @@ export interface ShellCheck {
   failures: { system: string; target: string; message: string }[];
 }
 
-const EVAL_FLAGS = ['--extra-experimental-features', 'nix-command flakes', '--no-write-lock-file', '--option', 'download-attempts', '1'];
+const EVAL_FLAGS = [...NIX_FLAGS, '--no-write-lock-file', '--option', 'download-attempts', '1'];
 
 /**
  * Evaluates the `drvPath` of every dev shell `flakeText` declares, on every system, without

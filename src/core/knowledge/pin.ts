@@ -85,24 +85,22 @@ export function pinExpression(
       "needs \${builtins.concatStringsSep ", " (map nameOf failing)}, which \${if builtins.length failing == 1 then "does" else "do"} not evaluate here (\${nameOf first}: \${why pkgs py first})"
     else if py == null then "does not evaluate"
     else "not supported for interpreter \${py}";
+  # Per system and shell: true, or why not (no cuda shell off Linux). \`pick\` finds the package in a package set.
+  availability = py: pick: lib.genAttrs systems (system:
+    let get = target: let pkgs = pkgsFor system target; p = pick pkgs; in if evaluates p then true else why pkgs py p; in
+    { cpu = get "cpu"; cuda = if !(lib.hasSuffix "-linux" system) then null else get "cuda"; });
   fact = py: name:
     let ps = base.\${py}.pkgs; in
     if !(safe (ps ? \${name} && builtins.isAttrs ps.\${name}) false) then null else {
       version = safe (ps.\${name}.version or null) null;
       cudaAware = safe (let a = ps.\${name}.override.__functionArgs or { }; in a ? cudaSupport || a ? cudaPackages) false;
-      on = lib.genAttrs systems (system: {
-        cpu = let pkgs = pkgsFor system "cpu"; p = pkgs.\${py}.pkgs.\${name}; in if evaluates p then true else why pkgs py p;
-        cuda = if !(lib.hasSuffix "-linux" system) then null
-          else let pkgs = pkgsFor system "cuda"; p = pkgs.\${py}.pkgs.\${name}; in if evaluates p then true else why pkgs py p;
-      });
+      on = availability py (pkgs: pkgs.\${py}.pkgs.\${name});
     };
   toolFact = name:
     if !(safe (builtins.hasAttr name base && builtins.isAttrs (builtins.getAttr name base)) false) then null else {
       version = safe ((builtins.getAttr name base).version or null) null;
       cudaAware = false;
-      on = lib.genAttrs systems (system:
-        let get = target: let pkgs = pkgsFor system target; p = builtins.getAttr name pkgs; in if evaluates p then true else why pkgs null p; in
-        { cpu = get "cpu"; cuda = if !(lib.hasSuffix "-linux" system) then null else get "cuda"; });
+      on = availability null (builtins.getAttr name);
     };
   wanted = ${pythons === null ? 'map (s: s.attr) sets' : list(pythons)};
 in {
@@ -169,8 +167,10 @@ function nixError(stderr: string): string {
   return (lines.find((l) => /^error:/.test(l)) ?? lines.at(-1) ?? '').replace(/^error:\s*/, '');
 }
 
-/** Locks `ref` with nix (the narHash of a path, the revision of a git/GitHub reference). */
-async function lock(o: PinOptions): Promise<PinFacts['locked'] & { storePath: string }> {
+type LockOptions = Pick<PinOptions, 'ref' | 'nix' | 'runner' | 'cwd' | 'env' | 'signal'>;
+
+/** Locks `ref` with nix (the narHash of a path, the revision of a git/GitHub reference); `refresh`: the newest it resolves to now. */
+async function lock(o: LockOptions, refresh = false): Promise<PinFacts['locked'] & { storePath: string }> {
   // One download attempt, not nix's default five: offline, Seam says so at once rather than after half a minute of retries.
   const r = await o.runner(
     o.nix,
@@ -182,7 +182,7 @@ async function lock(o: PinOptions): Promise<PinFacts['locked'] & { storePath: st
       '--option',
       'download-attempts',
       '1',
-      ...((o as { refresh?: boolean }).refresh ? ['--refresh'] : []),
+      ...(refresh ? ['--refresh'] : []),
       refKey(o.ref, o.cwd),
     ],
     {
@@ -247,20 +247,10 @@ export async function readPinFacts(o: PinOptions, names: string[], tools: string
     );
     if (r.code !== 0) throw new PinUnreadable(o.ref, nixError(r.stderr));
     const got = JSON.parse(r.stdout) as Omit<PinFacts, 'ref' | 'locked'>;
-    if (!facts)
-      facts = {
-        ref: o.ref,
-        locked: {
-          url: locked.url,
-          narHash: locked.narHash,
-          rev: locked.rev,
-          lastModified: locked.lastModified,
-          attrs: locked.attrs,
-          original: locked.original,
-        },
-        ...got,
-      };
-    else {
+    if (!facts) {
+      const { storePath: _, ...pinned } = locked;
+      facts = { ref: o.ref, locked: pinned, ...got };
+    } else {
       for (const [py, pkgs] of Object.entries(got.packages)) facts.packages[py] = { ...facts.packages[py], ...pkgs };
       facts.system = { ...facts.system, ...got.system };
     }
@@ -318,12 +308,21 @@ export function cachedPinFacts(cacheDir: string, lockedUrl: string): PinFacts | 
   }
 }
 
-/** flake.lock for a flake whose one input is this nixpkgs, as Nix writes it (version 7); null when Nix gave no attributes. */
-export function flakeLockText(locked: PinFacts['locked']): string | null {
+/**
+ * flake.lock with this nixpkgs as its `nixpkgs` input, as Nix writes it (version 7): a new one, or
+ * `existing` (a parsed flake.lock) with only that node replaced. null when Nix gave no attributes.
+ */
+export function flakeLockText(locked: PinFacts['locked'], existing: { nodes?: Record<string, unknown> } = {}): string | null {
   if (!locked.attrs || !locked.original) return null;
   const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const nodes = {
+    root: { inputs: { nixpkgs: 'nixpkgs' } },
+    ...existing.nodes,
+    nixpkgs: { locked: sorted(locked.attrs), original: sorted(locked.original) },
+  };
   const lock = {
-    nodes: { nixpkgs: { locked: sorted(locked.attrs), original: sorted(locked.original) }, root: { inputs: { nixpkgs: 'nixpkgs' } } },
+    ...existing,
+    nodes: Object.fromEntries(Object.entries(nodes).sort(([a], [b]) => a.localeCompare(b))),
     root: 'root',
     version: 7,
   };
@@ -334,10 +333,8 @@ export function flakeLockText(locked: PinFacts['locked']): string | null {
  * The newest revision `ref` resolves to now (`nix flake metadata --refresh`: a branch moves, a
  * path's content changes), locked. Throws PinUnreadable when it cannot be fetched.
  */
-export async function lockNewest(
-  o: Pick<PinOptions, 'ref' | 'nix' | 'runner' | 'cwd' | 'env' | 'signal'>,
-): Promise<PinFacts['locked'] & { storePath: string }> {
-  return lock({ ...o, cacheDir: '', refresh: true } as PinOptions & { refresh: boolean });
+export async function lockNewest(o: LockOptions): Promise<PinFacts['locked'] & { storePath: string }> {
+  return lock(o, true);
 }
 
 /**

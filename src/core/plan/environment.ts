@@ -127,7 +127,10 @@ export function chooseInterpreter(
   // The team's own pyproject.toml is the uv project: uv refuses a .venv outside its requires-python.
   const bound = config.uvPyproject ? specs.filter((s) => s.at.path === config.uvPyproject) : [];
   const uvAccepts = (set: PythonSet) => bound.every((x) => minorSatisfies(set.version, x.spec));
-  const evaluates = (set: PythonSet) => nixAttrs.every((attr) => typeof k.availability(set.attr, attr, 'x86_64-linux', 'cpu') !== 'string');
+  /** The Nix packages that do not evaluate with this Python set (on x86_64-linux, the cpu shell), with why. */
+  const fails = (set: PythonSet) =>
+    nixAttrs.map((attr) => ({ attr, why: k.availability(set.attr, attr, 'x86_64-linux', 'cpu') })).filter((x) => typeof x.why === 'string');
+  const evaluates = (set: PythonSet) => !fails(set).length;
   const built = fits.find((s) => s.built);
   if (built)
     return choice(built, `${from} → ${built.attr}, the newest set the binary caches build that fits (nixpkgs' default is ${dflt.version})`);
@@ -175,8 +178,6 @@ export function chooseInterpreter(
       Number(b.built) - Number(a.built) ||
       minorOf(b.version) - minorOf(a.version),
   );
-  const fails = (set: PythonSet) =>
-    nixAttrs.map((attr) => ({ attr, why: k.availability(set.attr, attr, 'x86_64-linux', 'cpu') })).filter((x) => typeof x.why === 'string');
   const skipped: string[] = [];
   let set = order[0];
   for (const s of order) {

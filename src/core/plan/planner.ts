@@ -369,7 +369,7 @@ function uvConflicts(packages: PlannedPackage[], wanted: Map<string, Wanted>, py
     const nix = p.nixVersion;
     if (p.status !== 'conflict' || !nix || !TARGETS.some((t) => p.owner[t] === 'nix')) continue;
     for (const r of wanted.get(p.name)?.requirements ?? []) {
-      if (r.source.path !== pyproject || !r.specifier || r.specifier.split(',').every((c) => safeContains(c, nix))) continue;
+      if (r.source.path !== pyproject || !r.specifier || satisfies(r.specifier, nix)) continue;
       problems.push({
         path: r.source.path,
         line: r.source.line,
@@ -398,7 +398,7 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     p.status = 'unknown';
     return;
   }
-  const ok = p.requested.split(',').every((clause) => safeContains(clause, p.nixVersion!));
+  const ok = satisfies(p.requested, p.nixVersion);
   if (ok) {
     p.status = 'satisfied';
     return;
@@ -433,6 +433,11 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     package: p.name,
     message: `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
   });
+}
+
+/** Whether `version` meets every clause of `specifier` (clauses joined by ','). */
+function satisfies(specifier: string, version: string): boolean {
+  return specifier.split(',').every((clause) => safeContains(clause, version));
 }
 
 function safeContains(spec: string, version: string): boolean {
