@@ -46,8 +46,11 @@ Commands:
                                Move flake.lock's nixpkgs to the newest revision of its reference,
                                unless the CUDA caches lack torch's CUDA build there while they have
                                it for the current one (then it says so and stays; --force moves).
-  check [DIR] [--json]         Check uv.lock (and .venv) against the flake: uv installs nothing
-                               Nix provides, and uv.lock has Nix's versions. Exit 1 on a violation.
+  check [DIR] [--json] [--offline]
+                               Check uv.lock (and .venv) against the flake: uv installs nothing
+                               Nix provides, uv.lock has Nix's versions, and the uv packages
+                               resolve together with Nix's versions (asks uv; not with --offline).
+                               Exit 1 on a violation.
   index refresh [DIR] [--nixpkgs REF]
                                Read versions, native/CUDA facts and attribute names from a real
                                nixpkgs (default: seam.toml's) with nix eval, into .seam/index.json;

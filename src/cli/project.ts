@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { describeCache } from '../core/env/caches';
+import { type CompatResult, nixCompatibility } from '../core/env/compat';
 import { seamCacheDir } from '../core/env/driver';
 import { evaluateShells, nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
@@ -243,7 +244,7 @@ async function convertLocked(
 }
 
 export async function check(args: string[], io: ProjectIo): Promise<number> {
-  const flags = parseFlags('check', args, io, { json: true });
+  const flags = parseFlags('check', args, io, { json: true, switches: { '--offline': 'offline' } });
   if (typeof flags === 'number') return flags;
   const json = flags.json;
   const root = rootFrom('check', flags.positional, io);
@@ -265,20 +266,55 @@ export async function check(args: string[], io: ProjectIo): Promise<number> {
     return 1;
   }
   const result = checked.result;
+  const violations = [...result.violations];
+  const notes = [...result.notes];
+  // The uv packages against Nix's versions: uv resolves them together (metadata only).
+  const uv = flags.switches.has('offline') ? null : findProgram('uv', io.env);
+  const compat: CompatResult = flags.switches.has('offline')
+    ? { kind: 'unchecked', why: '--offline' }
+    : uv
+      ? await nixCompatibility(checked.compat, uv, runProcess, { ...process.env, ...io.env } as NodeJS.ProcessEnv)
+      : { kind: 'unchecked', why: 'uv is not on PATH' };
+  if (compat.kind === 'conflict')
+    violations.push({
+      package: '(resolution)',
+      kind: 'compatibility',
+      message: `the uv packages do not agree with Nix's versions: ${compat.explanation} — fix: relax the requirement uv names, or move the package to Nix ([overrides] in seam.toml)`,
+    });
+  else if (compat.kind === 'agrees')
+    notes.push(
+      `uv resolved the ${compat.pinned} locked package(s) together with Nix's versions of ${compat.nix}: they agree${compat.dropped.length ? ` (no index has Nix's ${compat.dropped.join(', ')}; not compared)` : ''}`,
+    );
+  else notes.push(`not compared with Nix's versions by a resolution (${compat.why})`);
   if (json)
     io.out(
-      `${JSON.stringify({ ok: result.violations.length === 0, violations: result.violations, keptOut: result.keptOut, notes: result.notes }, null, 2)}\n`,
+      `${JSON.stringify({ ok: violations.length === 0, violations, keptOut: result.keptOut, compatibility: compat.kind, notes }, null, 2)}\n`,
     );
   else {
-    for (const v of result.violations) io.out(`${v.message}\n`);
-    for (const n of result.notes) io.err(`seam check: ${n}\n`);
+    for (const v of violations) io.out(`${v.message}\n`);
+    for (const n of notes) io.err(`seam check: ${n}\n`);
     io.out(
-      result.violations.length
-        ? `seam check: ${result.violations.length} violation(s) of the Nix/uv contract\n`
+      violations.length
+        ? `seam check: ${violations.length} violation(s) of the Nix/uv contract\n`
         : "seam check: the contract holds: uv installs nothing Nix provides, and uv.lock agrees with Nix's versions\n",
     );
   }
-  return result.violations.length ? 1 : 0;
+  return violations.length ? 1 : 0;
+}
+
+/** A program on PATH (as the shell would find it), or null. */
+function findProgram(name: string, env: Record<string, string | undefined>): string | null {
+  for (const dir of (env.PATH ?? process.env.PATH ?? '').split(nodePath.delimiter)) {
+    if (!dir) continue;
+    const candidate = nodePath.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
 }
 
 export async function index(args: string[], io: ProjectIo): Promise<number> {

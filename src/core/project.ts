@@ -15,6 +15,7 @@ import { parseUvLock } from './check/uvlock';
 import { readSeamToml, SEAM_TOML, type SeamConfig } from './config/seamToml';
 import { nixSystem } from './env/cache';
 import { type CacheReport, cacheReport } from './env/caches';
+import type { CompatInput } from './env/compat';
 import { readVenv } from './env/venv';
 import { errorMessage, type Problem, SeamError } from './errors';
 import { type Conversion, convertProject } from './generate/convert';
@@ -467,18 +468,21 @@ export class ProjectSnapshot {
       const err = e instanceof SeamError ? e : new SeamError(String(e));
       return { kind: 'bad-lock', message: err.message, line: err.line ?? 1, column: err.column ?? 1 };
     }
+    const result = checkContract({ lock, owned, nixVersions, venv: venv?.installed, generatedPyproject: !this.userPyproject });
     return {
       kind: 'checked',
-      result: checkContract({ lock, owned, nixVersions, venv: venv?.installed, generatedPyproject: !this.userPyproject }),
+      result,
+      // For the resolution that compares the uv packages with Nix's versions (core/env/compat.ts).
+      compat: { lock, kept: new Set([...owned, ...result.keptOut]), nixVersions, python: this.plan.python.version },
     };
   }
 }
 
 export type CheckOutcome =
+  | { kind: 'checked'; result: ContractResult; compat: CompatInput }
   | { kind: 'no-flake'; message: string }
   | { kind: 'no-lock'; message: string }
-  | { kind: 'bad-lock'; message: string; line: number; column: number }
-  | { kind: 'checked'; result: ContractResult };
+  | { kind: 'bad-lock'; message: string; line: number; column: number };
 
 /** The snapshot of the project at `root`: nothing is read until asked for. */
 export function openProject(root: string, options: OpenOptions = {}): ProjectSnapshot {

@@ -13,10 +13,9 @@ function seam(args: string[], cwd: string): { code: number; out: string; err: st
 const copyExample = () =>
   tree(
     Object.fromEntries(
-      ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'src/vision_train/__init__.py'].map((f) => [
-        f,
-        fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f)),
-      ]),
+      ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'seam.toml', 'src/vision_train/__init__.py'].map(
+        (f) => [f, fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f))],
+      ),
     ),
   );
 const bytes = (root: string, files: string[]) => files.map((f) => fs.readFileSync(path.join(root, f)).toString('base64'));
@@ -162,19 +161,19 @@ describe('seam check (as a process)', function () {
 
   it('nanochat (torch 2.9.1 from the PyTorch indexes): exit 1, one line naming torch, both versions and the fix', () => {
     const root = withLock('karpathy__nanochat');
-    const r = seam(['check'], root);
+    const r = seam(['check', '--offline'], root);
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(
       r.out,
       /^torch: uv\.lock has 2\.9\.1, 2\.9\.1\+cpu, 2\.9\.1\+cu128, Nix has 2\.2\.1 — fix: add "torch==2\.2\.1" to \[tool\.uv\] constraint-dependencies/m,
     );
     assert.match(r.err, /the Seam shells pass them to `uv sync --no-install-package`: .*nvidia-cublas-cu12/);
-    const json = JSON.parse(seam(['check', '--json'], root).out);
+    const json = JSON.parse(seam(['check', '--offline', '--json'], root).out);
     assert.equal(json.ok, false);
     assert.ok(json.keptOut.includes('triton'));
   });
   it('click (pure Python): the contract holds, exit 0', () => {
-    const r = seam(['check'], withLock('pallets__click'));
+    const r = seam(['check', '--offline'], withLock('pallets__click'));
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /the contract holds/);
   });
@@ -187,7 +186,7 @@ describe('seam check (as a process)', function () {
       path.join(site, 'nvidia_cudnn_cu12-9.1.0.70.dist-info', 'METADATA'),
       'Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n\n',
     );
-    const r = seam(['check'], root);
+    const r = seam(['check', '--offline'], root);
     assert.equal(r.code, 1);
     assert.match(
       r.out,
@@ -195,7 +194,7 @@ describe('seam check (as a process)', function () {
     );
   });
   it('without a Seam flake.nix, says to convert first', () => {
-    const r = seam(['check'], tree({ 'uv.lock': 'version = 1\n' }));
+    const r = seam(['check', '--offline'], tree({ 'uv.lock': 'version = 1\n' }));
     assert.equal(r.code, 1);
     assert.match(r.err, /no flake\.nix .*run `seam convert` first/);
   });

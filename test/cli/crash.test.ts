@@ -72,7 +72,7 @@ describe('nothing lost: convert killed at every step, interrupted, run twice at 
         break;
       }
       // The user's pyproject.toml may be aside at this instant: any command puts things right first.
-      const next = seam(k % 2 ? ['plan', '--json'] : ['check'], root);
+      const next = seam(k % 2 ? ['plan', '--json'] : ['check', '--offline'], root);
       assert.ok(next.status !== null, next.stderr);
       const now = snapshot(root);
       assert.ok(
@@ -120,7 +120,7 @@ describe('nothing lost: convert killed at every step, interrupted, run twice at 
         assert.ok(n > 5, `only ${n - 1} renames?`);
         return;
       }
-      seam(['check'], root);
+      seam(['check', '--offline'], root);
       const now = snapshot(root);
       assert.ok(now === oldState || now === newState, `after a kill at rename ${n}: neither old nor new state`);
       clean(root);

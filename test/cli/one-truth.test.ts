@@ -47,7 +47,7 @@ function richProject(): string {
     EXAMPLE.map((f) => [f, fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f), 'utf8')]),
   );
   files['.seam/index.json'] = index({ torch: '2.3.1', pillow: '9.5.0' });
-  files['seam.toml'] = 'policy = "nix"\ncolour = "blue"\n\n[overrides]\nwandb = { owner = "uv" }\n';
+  files['seam.toml'] = 'policy = "nix"\ncolour = "blue"\n\n[overrides]\nwandb = { owner = "uv" }\nnumpy = { owner = "nix" }\n';
   files['requirements-extra.txt'] = 'rich>==13\nflash-attn>=2.5\nnumpy>=1.26\n';
   return tree(files);
 }
@@ -120,9 +120,13 @@ describe('one project, one truth (CLI, language server, extension model)', funct
 
   it('right after a convert the server says nothing is out of date (the same knowledge), a change makes it stale, and a convert on disk clears it', async () => {
     const root = richProject();
-    fs.writeFileSync(path.join(root, 'seam.toml'), 'policy = "nix"\n'); // no problems: the convert goes through
+    fs.writeFileSync(
+      path.join(root, 'seam.toml'),
+      'policy = "nix"\n\n[overrides]\nnumpy = { owner = "nix" }\npillow = { owner = "nix" }\n',
+    ); // no problems: the convert goes through
     fs.writeFileSync(path.join(root, 'requirements-extra.txt'), 'rich>=13\n');
-    assert.equal(seam(['convert'], root).code, 0);
+    const converted = seam(['convert'], root);
+    assert.equal(converted.code, 0, converted.err);
     const server = await start(root);
     const uri = uriOf(root, 'requirements-extra.txt');
     open(server, root, 'requirements-extra.txt');

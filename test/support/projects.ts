@@ -6,7 +6,7 @@ import { HOSTILE } from './hostile';
 
 export const SHAPES: Record<string, Record<string, string>> = {
   'conda + pip with CUDA (the example)': Object.fromEntries(
-    ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'].map((f) => [
+    ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml', 'seam.toml'].map((f) => [
       f,
       fs.readFileSync(path.join(ROOT, 'examples', 'ml-project', f), 'utf8'),
     ]),
@@ -53,6 +53,8 @@ export const LOCAL_PROJECTS: Record<string, Record<string, string>> = {
       'name: ldm\nchannels:\n  - pytorch\n  - defaults\ndependencies:\n  - python=3.8.5\n  - pip=20.3\n  - pytorch=1.11.0\n  - torchvision=0.12.0\n  - numpy=1.19.2\n  - pip:\n    - albumentations==0.4.3\n    - omegaconf==2.1.1\n    - -e .\n',
     'setup.py':
       "from setuptools import setup, find_packages\n\nsetup(name='latent-diffusion', version='0.0.1', packages=find_packages())\n",
+    // torch 1.11 and numpy 1.19 against Nix's 2.x: another era, which the team decides (without it convert refuses).
+    'seam.toml': '[overrides]\ntorch = { owner = "nix" }\nnumpy = { owner = "nix" }\n',
   },
   'conda with -e . on Python 3.11 (latent-diffusion)': {
     'environment.yml':

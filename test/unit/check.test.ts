@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkContract, ownedFromFlake, withNixClosure } from '../../src/core/check/contract';
-import { nixOnly, parseUvLock } from '../../src/core/check/uvlock';
+import { nixOnly, parseUvLock, readUvLockFull } from '../../src/core/check/uvlock';
+import { readUvLockFast } from '../../src/core/check/uvlockFast';
 import { UV_HELPER } from '../../src/core/generate/helper';
 import { defaultKnowledge } from '../../src/core/knowledge/index';
 import { SHARED, skipBecause, tree, which } from '../helpers';
@@ -20,6 +21,47 @@ describe('uv.lock (real files)', function () {
   this.timeout(30_000);
   before(function () {
     if (!fs.existsSync(LOCKS)) skipBecause(this, '../shared/data/uv-locks is not beside the checkout');
+  });
+  it("the fast reader gives the TOML parser's answer on every real lock", () => {
+    for (const f of fs.readdirSync(LOCKS).filter((x) => x.endsWith('.uv.lock'))) {
+      const text = fs.readFileSync(path.join(LOCKS, f), 'utf8');
+      const fast = readUvLockFast(text);
+      assert.ok(fast, `${f}: the fast reader gave up on a lock uv wrote`);
+      assert.deepEqual(fast, readUvLockFull(text), f);
+      assert.ok(fast.packages.length > 10);
+    }
+  });
+  it('the fast reader reads what TOML allows uv to write (CRLF, comments, escapes, literal strings) and gives up on the rest', () => {
+    const lock = [
+      'version = 1 # a comment',
+      '',
+      '[[package]]',
+      'name = "caf\\u00e9-lib"',
+      "version = '1.0'",
+      'source = { registry = "https://x/\\"q\\"" }',
+      'dependencies = [',
+      '  # why',
+      `  { name = "a", marker = "extra == 'name = \\"b\\"'" },`,
+      ']',
+      'wheels = [{ url = "u", hash = "h]" }]',
+      '',
+    ].join('\r\n');
+    const fast = readUvLockFast(lock);
+    assert.deepEqual(fast, readUvLockFull(lock));
+    assert.deepEqual(fast?.packages[0], { name: 'café-lib', version: '1.0', source: { registry: 'https://x/"q"' }, deps: ['a'] });
+    for (const odd of [
+      'version = 1\n[[package]]\nname = """x"""\n', // multi-line string
+      'version = 1\n[[package]]\nsource.registry = "x"\n', // dotted key
+      '[[package]]\n"name" = "x"\n', // quoted key
+      'version = 1\n[[package]]\nname =\n', // no value
+      'version = 1\n[[package]]\nname = "x" y\n', // stray text
+    ])
+      assert.equal(readUvLockFast(odd), null, odd);
+    assert.equal(parseUvLock('[[package]]\n"name" = "x"\n').packages[0].name, 'x', 'the full parser reads what the fast one leaves');
+    assert.throws(
+      () => parseUvLock('version = 1\n[[package]]\nname =\n'),
+      (e: Error & { line?: number }) => e.line === 3,
+    );
   });
   it('reads packages, versions, edges over extras and groups, and the [manifest] constraints', () => {
     const nanochat = parseUvLock(lockText('karpathy__nanochat'));
@@ -67,7 +109,7 @@ describe('uv.lock (real files)', function () {
     for (const name of ['karpathy__nanochat', 'Zyphra__Zonos', 'pallets__click', 'NVIDIA-NeMo__RL']) {
       const r = spawnSync(
         'python3',
-        [path.join(dir, 'seam-uv.py'), path.join(LOCKS, `${name}.uv.lock`), path.join(dir, 'site'), path.join(dir, 'owned.txt')],
+        [path.join(dir, 'seam-uv.py'), 'skip', path.join(LOCKS, `${name}.uv.lock`), path.join(dir, 'site'), path.join(dir, 'owned.txt')],
         { encoding: 'utf8' },
       );
       assert.equal(r.status, 0, r.stderr);

@@ -111,7 +111,7 @@ describe('plan view', () => {
       model.files.map((f) => [f.path, f.action]),
       [
         ['flake.nix', 'create'],
-        ['seam.toml', 'create'],
+        ['seam.toml', 'keep'],
         ['.gitignore', 'create'],
         ['seam-plan.txt', 'create'],
       ],

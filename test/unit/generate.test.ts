@@ -225,19 +225,79 @@ describe('the uv project', () => {
     );
     assert.ok(!doc.project.dependencies.some((d: string) => d.startsWith('torch')), 'Nix owns torch: uv never gets it as a requirement');
     assert.ok(doc.tool.uv['constraint-dependencies'].includes('torch==2.2.1'));
+    assert.deepEqual(
+      [doc.tool.uv.index[0].name, doc.tool.uv.index[0].url, doc.tool.uv.index[0].format],
+      ['nix', './.seam/nix-wheels', 'flat'],
+      "Nix's packages are uv's first index: the shells' wheels without code",
+    );
+    assert.equal(doc.tool.uv['exclude-dependencies'], undefined, 'resolved against Nix, not excluded');
+    const team = conv.uv.exclude;
+    assert.ok(
+      team.includes('torch') && team.includes('filelock') && team.includes('sympy'),
+      "a team's pyproject excludes torch and what it brings",
+    );
+    assert.ok(!team.includes('transformers') && !team.includes('requests'), 'uv packages stay resolvable');
     assert.equal(doc.tool.uv.package, false);
     assert.deepEqual(doc.tool.uv.sources, { 'core-lib': { path: './libs/core', editable: true } });
     assert.deepEqual(
-      doc.tool.uv.index.map((i: any) => [i.url, i.default ?? false]),
-      [
-        ['https://pypi.corp.example/simple', true],
-        ['https://download.pytorch.org/whl/cu121', false],
-      ],
+      doc.tool.uv.index.slice(1).map((i: any) => [i.url, i.default ?? false]),
+      [['https://pypi.corp.example/simple', true]],
+    );
+    assert.ok(
+      conv.uv.warnings.some((w) =>
+        /download\.pytorch\.org\/whl\/cu121: left out: it serves PyTorch wheels, and Nix provides those/.test(w),
+      ),
+      'the PyTorch index serves only what Nix owns here',
     );
     assert.deepEqual(doc.tool.uv['find-links'], ['./wheels']);
     assert.doesNotMatch(text, /s3cret/);
     assert.ok(conv.uv.warnings.some((w) => /credentials removed/.test(w)));
   });
+  it('indexes mean what the team meant: explicit ones stay explicit and tied to their packages, Nix-only ones are left out, --extra-index-url takes the best match', () => {
+    const poetry = convertDir(
+      tree({
+        'pyproject.toml': [
+          '[tool.poetry]',
+          'name = "x"',
+          'version = "0.1.0"',
+          '[tool.poetry.dependencies]',
+          'python = "^3.11"',
+          'torch = { version = "2.9.1", source = "pytorch" }',
+          'torchmetrics = { version = ">=1", source = "corp" }',
+          'rich = "*"',
+          '[[tool.poetry.source]]',
+          'name = "pytorch"',
+          'url = "https://download.pytorch.org/whl/cu121"',
+          'priority = "explicit"',
+          '[[tool.poetry.source]]',
+          'name = "corp"',
+          'url = "https://pypi.corp.example/simple"',
+          'priority = "explicit"',
+        ].join('\n'),
+      }),
+    );
+    assert.deepEqual(
+      poetry.uv.indexes.map((i) => [i.name, i.explicit]),
+      [['corp', true]],
+    );
+    assert.deepEqual(poetry.uv.sources, { torchmetrics: { index: 'corp' } });
+    assert.ok(poetry.uv.warnings.some((w) => /cu121: left out: the packages taken from it \(torch\) come from Nix/.test(w)));
+    assert.equal(poetry.uv.indexStrategy, null, 'explicit indexes need no strategy');
+    const pip = convertDir(
+      tree({
+        'requirements.txt':
+          '--extra-index-url https://pypi.corp.example/simple\n--extra-index-url https://download.pytorch.org/whl/cu121\ntorch==2.9.1\nrich\n',
+      }),
+    );
+    assert.deepEqual(
+      pip.uv.indexes.map((i) => i.url),
+      ['https://pypi.corp.example/simple'],
+    );
+    assert.equal(pip.uv.indexStrategy, 'unsafe-best-match', "pip's --extra-index-url picks the best version over all indexes");
+    const text = pip.files.find((f) => f.path === 'pyproject.toml')!.content;
+    assert.equal(toml(text).tool.uv['index-strategy'], 'unsafe-best-match');
+  });
+
   it("keeps a team's own pyproject.toml and proposes the [tool.uv] lines in the report instead", () => {
     const conv = convertDir(path.join(ROOT, 'examples', 'ml-project'));
     assert.ok(!conv.files.some((f) => f.path === 'pyproject.toml'));

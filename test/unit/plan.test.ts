@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { defaultKnowledge } from '../../src/core/knowledge/index';
 import { findManifests, readProject } from '../../src/core/manifests/index';
+import { eraJump } from '../../src/core/model/versions';
 import { planProject } from '../../src/core/plan/planner';
 import type { Plan, PlannedPackage } from '../../src/core/plan/types';
 import { openProject } from '../../src/core/project';
@@ -177,16 +178,48 @@ describe('the planner', () => {
   });
 
   it('reports version conflicts with their choices and applies the policy', () => {
-    const files = { 'requirements.txt': 'torch==1.0.0\njinja2==0.0.1\n' };
+    const files = { 'requirements.txt': 'torch==2.0.0\njinja2==3.0.0\n' };
     const nix = plan(files);
     assert.deepEqual([pkg(nix, 'torch').status, pkg(nix, 'torch').conflict?.choices.length], ['conflict', 3]);
     assert.match(pkg(nix, 'torch').conflict!.applied, /accepted Nix's/);
-    assert.equal(nix.problems.filter((x) => x.code === 'plan/version-conflict').length, 2);
+    assert.equal(nix.problems.filter((x) => x.code === 'plan/version-conflict' && x.severity === 'warning').length, 2);
     const uv = plan(files, { policy: 'uv', overrides: {} });
     assert.deepEqual([owners(uv, 'jinja2'), pkg(uv, 'jinja2').reason], ['uv/uv', 'version-policy']);
     assert.equal(owners(uv, 'torch'), 'nix/nix', 'a native package stays on Nix');
     const strict = plan(files, { policy: 'strict', overrides: {} });
     assert.ok(strict.problems.some((x) => x.code === 'plan/version-conflict' && x.severity === 'error'));
+  });
+
+  it('an era jump (torch 1.x → 2.x, TensorFlow 1.x, numpy 1.19 → 2.x) or a version Seam cannot compare is a decision, not a warning', () => {
+    const files = { 'requirements.txt': 'torch==1.11.0\nnumpy~=1.19.2\ntensorflow<2\njinja2==3.0.0\n' };
+    const p = plan(files);
+    const era = p.problems
+      .filter((x) => x.code === 'plan/version-conflict' && x.severity === 'error')
+      .map((x) => x.package)
+      .sort();
+    assert.deepEqual(era, ['numpy', 'tensorflow', 'torch']);
+    const torch = p.problems.find((x) => x.package === 'torch')!;
+    assert.match(
+      torch.message,
+      /torch: the manifests ask for ==1\.11\.0 \(1\.x\), nixpkgs has 2\.\d+\.\d+ \(2\.x\): another era, so decide/,
+    );
+    assert.match(torch.message, /owner = "nix" \} in seam\.toml.*move torch to uv.*pin an older nixpkgs whose torch is 1\.x/);
+    assert.match(pkg(p, 'torch').conflict!.applied, /none yet/);
+    assert.equal(p.problems.find((x) => x.package === 'jinja2')?.severity, 'warning', "within an era Nix's version is accepted, as before");
+    // The decision, recorded in seam.toml, is honoured and said.
+    const decided = plan(files, { policy: 'nix', overrides: { torch: { owner: 'nix' } } });
+    const t = decided.problems.find((x) => x.package === 'torch')!;
+    assert.equal(t.severity, 'warning');
+    assert.match(t.message, /accepted Nix's .* \(seam\.toml: owner = "nix"\), 1\.x → 2\.x/);
+    // A version Seam cannot compare with the pinned one.
+    assert.deepEqual(eraJump('==1.15.0', '2.20.0'), { asked: '1.x', nix: '2.x' });
+    assert.equal(eraJump('>=0.4,<0.5', '0.7.2'), null, '0.x is one era: wandb 0.19 → 0.21 is a routine update');
+    assert.deepEqual(eraJump('<1', '1.2.0'), { asked: '0.x', nix: '1.x' });
+    assert.deepEqual(eraJump('<2.0', '2.3.3'), { asked: '1.x', nix: '2.x' });
+    assert.deepEqual(eraJump('>=3', '2.9.1'), { asked: '3.x', nix: '2.x', newer: true });
+    assert.equal(eraJump('>=1.0', '2.9.1'), null, 'an open range bounds nothing');
+    assert.equal(eraJump('==2.2.1', '2.9.1'), null, 'the same era');
+    assert.match(eraJump('==1.15', 'unstable-2024-01-01')!.nix, /not a version Seam can compare/);
   });
 
   it('honours owner overrides from seam.toml, and keeps direct references and hostile URLs for uv', () => {

@@ -23,7 +23,7 @@ export interface ContractInput {
 
 export interface Violation {
   package: string;
-  kind: 'version' | 'installed';
+  kind: 'version' | 'installed' | 'compatibility';
   message: string;
 }
 
@@ -96,18 +96,23 @@ export function withNixClosure(owned: Set<string>, k: Knowledge): Set<string> {
   return out;
 }
 
-/** name → version from the `*.dist-info/METADATA` files of a site-packages folder's listing. */
+/** The summary of a wheel without code that stands for Nix's package (seam-uv.py writes them): metadata, not a second copy. */
+export const NIX_SHIM_SUMMARY = 'Provided by Nix (Seam): this wheel holds no code';
+
+/** name → version from the `*.dist-info/METADATA` files of a site-packages folder's listing (Nix's stand-in wheels left out). */
 export function distributions(entries: { dir: string; metadata: string }[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const e of entries) {
     let name: string | undefined;
     let version: string | undefined;
+    let shim = false;
     for (const line of e.metadata.split('\n')) {
       if (!line.trim()) break;
       if (line.startsWith('Name:')) name = line.slice(5).trim();
       else if (line.startsWith('Version:')) version = line.slice(8).trim();
+      else if (line.startsWith(`Summary: ${NIX_SHIM_SUMMARY}`)) shim = true;
     }
-    if (name && version) out.set(normalizeName(name), version);
+    if (name && version && !shim) out.set(normalizeName(name), version);
   }
   return out;
 }

@@ -1,12 +1,14 @@
 /**
  * uv.lock, as uv writes it (version 1, with or without `revision`): packages with name, version,
  * source and dependency edges (runtime, extras, dependency groups), plus the `[manifest]`
- * constraints. Only what the contract check needs.
+ * constraints. Only what the contract check needs. Read by uvlockFast.ts (one pass, no positions);
+ * the full TOML parser only for locks outside what uv writes, and to say where a broken one breaks.
  */
 import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { SeamError } from '../errors';
 import { LineIndex } from '../manifests/text';
 import { normalizeName } from '../model/names';
+import { type FastLock, readUvLockFast } from './uvlockFast';
 
 export interface LockedPackage {
   name: string;
@@ -28,6 +30,11 @@ export interface UvLock {
 type Dep = { name?: unknown };
 
 export function parseUvLock(text: string): UvLock {
+  return fromRead(readUvLockFast(text) ?? readUvLockFull(text));
+}
+
+/** The whole TOML parser: for locks outside what uv writes, and for errors with their line. */
+export function readUvLockFull(text: string): FastLock {
   let doc: Record<string, unknown>;
   try {
     doc = getStaticTOMLValue(parseTOML(text)) as unknown as Record<string, unknown>;
@@ -40,34 +47,41 @@ export function parseUvLock(text: string): UvLock {
     throw new SeamError(`uv.lock is not valid TOML: ${err.message}`, at.column, undefined, at.line);
   }
   const raw = Array.isArray(doc.package) ? (doc.package as Record<string, unknown>[]) : [];
-  const packages: LockedPackage[] = [];
-  const versions = new Map<string, Set<string>>();
+  const packages: FastLock['packages'] = [];
   for (const p of raw) {
     if (typeof p.name !== 'string') continue;
-    const name = normalizeName(p.name);
-    const version = typeof p.version === 'string' ? p.version : null;
-    const deps = new Set<string>();
+    const deps: string[] = [];
     const lists: unknown[] = [p.dependencies];
     for (const table of ['optional-dependencies', 'dev-dependencies']) {
       const t = p[table];
       if (t && typeof t === 'object') lists.push(...Object.values(t as Record<string, unknown>));
     }
-    for (const list of lists)
-      if (Array.isArray(list)) for (const d of list as Dep[]) if (typeof d?.name === 'string') deps.add(normalizeName(d.name));
-    packages.push({ name, version, source: (p.source as Record<string, unknown>) ?? {}, deps });
-    if (version) {
+    for (const list of lists) if (Array.isArray(list)) for (const d of list as Dep[]) if (typeof d?.name === 'string') deps.push(d.name);
+    const source = p.source && typeof p.source === 'object' && !Array.isArray(p.source) ? (p.source as Record<string, unknown>) : {};
+    packages.push({ name: p.name, version: typeof p.version === 'string' ? p.version : null, source, deps });
+  }
+  const manifest = (doc.manifest as Record<string, unknown>) ?? {};
+  const constraints = Array.isArray(manifest.constraints) ? (manifest.constraints as { name: unknown; specifier: unknown }[]) : [];
+  return { version: typeof doc.version === 'number' ? doc.version : null, packages, constraints };
+}
+
+function fromRead(read: FastLock): UvLock {
+  const packages: LockedPackage[] = [];
+  const versions = new Map<string, Set<string>>();
+  for (const p of read.packages) {
+    if (!p.name) continue;
+    const name = normalizeName(p.name);
+    packages.push({ name, version: p.version, source: p.source, deps: new Set(p.deps.map(normalizeName)) });
+    if (p.version) {
       const set = versions.get(name) ?? new Set<string>();
-      set.add(version);
+      set.add(p.version);
       versions.set(name, set);
     }
   }
-  const manifest = (doc.manifest as Record<string, unknown>) ?? {};
-  const constraints = Array.isArray(manifest.constraints)
-    ? (manifest.constraints as { name?: unknown; specifier?: unknown }[])
-        .filter((c) => typeof c.name === 'string')
-        .map((c) => ({ name: normalizeName(c.name as string), specifier: typeof c.specifier === 'string' ? c.specifier : null }))
-    : [];
-  return { version: typeof doc.version === 'number' ? doc.version : null, packages, versions, constraints };
+  const constraints = read.constraints
+    .filter((c) => c && typeof c.name === 'string')
+    .map((c) => ({ name: normalizeName(c.name as string), specifier: typeof c.specifier === 'string' ? c.specifier : null }));
+  return { version: read.version, packages, versions, constraints };
 }
 
 /**
@@ -87,6 +101,9 @@ export function nixOnly(lock: UvLock, owned: Set<string>): { excluded: string[];
     edges.set(p.name, e);
     if ('virtual' in p.source || 'editable' in p.source) roots.push(p.name);
   }
+  // Nix's packages resolved from the stand-in wheels (.seam/nix-wheels) carry no code: installing them is harmless.
+  const shimmed = new Set(lock.packages.filter((p) => /\.seam\/nix-wheels\/?$/.test(String(p.source.registry ?? ''))).map((p) => p.name));
+  if (shimmed.size) owned = new Set([...owned].filter((n) => !shimmed.has(n)));
   const start = roots.length ? roots : [...edges.keys()].filter((n) => !depended.has(n));
   const seen = new Set<string>();
   const stack = start.filter((r) => !owned.has(r));

@@ -54,20 +54,28 @@ export function convertProject(input: ConvertInput): Conversion {
   };
   const sources = [...new Set(model.manifests.flatMap((m) => m.files.map(rel)))].sort();
   const name = projectName(model, root);
-  const uv = uvProject(plan, model, root);
+  const uv = uvProject(plan, model, root, knowledge);
   const files: GeneratedFile[] = [];
   files.push({
     path: 'flake.nix',
     mode: 'generated',
-    content: generateFlake({ plan, config, knowledge, name, sources, seamVersion: input.seamVersion }),
+    content: generateFlake({
+      plan,
+      config,
+      knowledge,
+      name,
+      sources,
+      seamVersion: input.seamVersion,
+      build: { torch: uv.noBuildIsolation.length > 0, cuda: uv.cudaBuild },
+    }),
   });
   if (input.pin) files.push({ path: 'flake.lock', mode: 'once', content: input.pin.lock });
   files.push({ path: SEAM_TOML, mode: 'once', content: writeSeamToml(config, { python: plan.python, cuda: plan.cuda, pin: input.pin }) });
   let proposal: string[] | null = null;
   if (input.userPyproject) {
-    proposal = toolUvLines(uv, plan.python.version);
+    proposal = toolUvLines(uv, plan.python.version, 'team');
     if (input.updatePyproject !== undefined)
-      files.push({ path: 'pyproject.toml', mode: 'edit', content: withUvConstraints(input.updatePyproject, uv.constraints) });
+      files.push({ path: 'pyproject.toml', mode: 'edit', content: withUvConstraints(input.updatePyproject, uv) });
   } else files.push({ path: 'pyproject.toml', mode: 'generated', content: generatePyproject(plan, uv, name, sources, input.seamVersion) });
   files.push({ path: '.gitignore', mode: 'block', content: '.venv/\n.seam/\n.seam-write-*/\nresult\n' });
   const report = [

@@ -25,6 +25,8 @@ export interface FlakeInput {
   /** The manifests read, relative to the project root, for the header comment. */
   sources: string[];
   seamVersion: string;
+  /** Local projects that build against torch (uv's no-build-isolation-package): setuptools in the Nix environment; for a CUDA extension, CUDA_HOME and nvcc in the cuda shell. */
+  build?: { torch: boolean; cuda: boolean };
 }
 
 /** What one target's shell contains. */
@@ -89,19 +91,38 @@ if [ -e "$seam_venv/pyvenv.cfg" ]; then
   # The venv's Python is the bare Nix interpreter; this line adds the Nix packages after the venv's own.
   # Its site-packages is where the venv's Python put it (one folder; normally @sitePackages@).
   for seam_sp in "$seam_venv"/lib/python*/site-packages; do
-    [ -d "$seam_sp" ] && echo "import site; site.addsitedir('@site@')" > "$seam_sp/_seam_nix.pth"
+    [ -d "$seam_sp" ] || continue
+    echo "import site; site.addsitedir('@site@')" > "$seam_sp/_seam_nix.pth"
+    # Wheels from PyPI (manylinux) need a C++ runtime and zlib: loaded into the venv's Python, not exported to every program.
+    if [ -n "$SEAM_WHEEL_LIBS" ]; then
+      printf 'import ctypes\nimport os\n\nfor _p in %s.split(":"):\n    if os.path.exists(_p):\n        ctypes.CDLL(_p, mode=ctypes.RTLD_GLOBAL)\n' "'$SEAM_WHEEL_LIBS'" > "$seam_sp/_seam_libs.py"
+      echo "import _seam_libs" > "$seam_sp/_seam_libs.pth"
+    else
+      rm -f "$seam_sp/_seam_libs.pth" "$seam_sp/_seam_libs.py"
+    fi
   done
+  export VIRTUAL_ENV="$seam_venv"
+  export PATH="$seam_venv/bin:$PATH"
+  # uv pip installs into the venv (UV_PYTHON named the bare Nix interpreter, whose prefix is read-only).
+  export UV_PYTHON="$seam_venv/bin/python"
+  # What Nix provides, for \`uv pip install\` (UV_EXCLUDE); Nix's packages as wheels without code in .seam/nix-wheels,
+  # the first index of Seam's pyproject.toml; Nix's console scripts (torchrun, jupyter, …) in .venv/bin.
+  @pythonEnv@/bin/python3 @helper@ prepare "$seam_venv" '@site@' "$seam_root" && export UV_EXCLUDE="$seam_venv/seam-nix-packages.txt"
   if [ -e "$seam_root/pyproject.toml" ] && command -v uv >/dev/null 2>&1 && [ -z "\${SEAM_NO_SYNC:-}" ]; then
     if (cd "$seam_root" && uv lock --quiet); then
-      seam_skip=$(@pythonEnv@/bin/python3 @helper@ "$seam_root/uv.lock" '@site@' @owned@) || seam_skip=
+      seam_skip=$(@pythonEnv@/bin/python3 @helper@ skip "$seam_root/uv.lock" '@site@' @owned@) || seam_skip=
       # Split on purpose: the helper prints only --no-install-package and package names.
       (cd "$seam_root" && uv sync --frozen --quiet $seam_skip) || echo "seam: uv sync failed; the Nix packages work, the uv ones may be missing" >&2
+      seam_guard=$(@pythonEnv@/bin/python3 @helper@ guard "$seam_root/uv.lock" @owned@) || seam_guard=
+      if [ -n "$seam_guard" ]; then
+        # pyproject.toml does not exclude them (a team's own, without Seam's block): uv run / uv add would install them.
+        export UV_NO_SYNC=1
+        echo "seam: uv.lock holds what Nix provides ($(echo $seam_guard | tr ' ' ',')), so uv run and uv add will not sync .venv here; enter the shell again to sync, or adopt Seam's [tool.uv] block (seam convert --update-pyproject)" >&2
+      fi
     else
       echo "seam: uv could not lock the project (offline?); the Nix packages work, the uv ones may be missing" >&2
     fi
   fi
-  export VIRTUAL_ENV="$seam_venv"
-  export PATH="$seam_venv/bin:$PATH"
 else
   echo "seam: $seam_venv is not a virtual environment; leaving it alone" >&2
 fi
@@ -182,13 +203,14 @@ export function generateFlake(input: FlakeInput): string {
   out.push('      # Run by each shell before `uv sync`: which packages uv must not install (see `seam check`).');
   out.push(`      uvHelper = pkgs: pkgs.writeText "seam-uv.py" ${nixIndented(UV_HELPER, {}, '        ').trimStart()};`);
   out.push('');
-  out.push('      shell = { pkgs, target, pythonPackages, systemPackages, nixOwned }:');
+  const cudaHome = input.build?.cuda === true && targets.includes('cuda');
+  out.push(`      shell = { pkgs, target, pythonPackages, systemPackages, nixOwned${cudaHome ? ', cudaHome ? null' : ''} }:`);
   out.push('        let');
   out.push(`          python = ${nixSelect('pkgs', plan.python.attr)};`);
   out.push('          pythonEnv = python.withPackages pythonPackages;');
   out.push('          owned = pkgs.writeText "seam-nix-owned.txt" (builtins.concatStringsSep "\\n" nixOwned);');
   out.push('        in');
-  out.push('        pkgs.mkShell {');
+  out.push(cudaHome ? '        pkgs.mkShell ({' : '        pkgs.mkShell {');
   out.push('          name = "seam-${target}";');
   out.push('          packages = [ pythonEnv pkgs.uv ] ++ systemPackages;');
   out.push('          SEAM_TARGET = target;');
@@ -202,12 +224,21 @@ export function generateFlake(input: FlakeInput): string {
   out.push(
     '          SEAM_CUDA_VERSION = if target == "cuda" then pkgs.cudaPackages.cudaMajorMinorVersion or pkgs.cudaPackages.cudaVersion or "" else "";',
   );
-  out.push('          # Wheels uv installs (manylinux) need a C++ runtime and zlib.');
-  out.push('          LD_LIBRARY_PATH = if pkgs.stdenv.isLinux then "${pkgs.stdenv.cc.cc.lib}/lib:${pkgs.zlib}/lib" else "";');
+  out.push(
+    "          # Wheels uv installs (manylinux) need a C++ runtime and zlib: the venv's Python loads them (never LD_LIBRARY_PATH, which every program would see).",
+  );
+  out.push(
+    '          SEAM_WHEEL_LIBS = if pkgs.stdenv.isLinux then "${pkgs.stdenv.cc.cc.lib}/lib/libstdc++.so.6:${pkgs.zlib}/lib/libz.so.1" else "";',
+  );
   out.push(
     `          shellHook = ${nixIndented(SHELL_HOOK, { python: 'python', pythonEnv: 'pythonEnv', helper: 'uvHelper pkgs', owned: 'owned', site: 'pythonEnv + "/" + python.sitePackages', sitePackages: 'python.sitePackages' }, '            ').trimStart()};`,
   );
-  out.push('        };');
+  if (cudaHome) {
+    out.push('        } // (if cudaHome == null then { } else {');
+    out.push("          # A local CUDA extension (torch.utils.cpp_extension) builds with the pinned cudaPackages' nvcc and headers.");
+    out.push('          CUDA_HOME = cudaHome;');
+    out.push('        }));');
+  } else out.push('        };');
   for (const t of targets) {
     const c = shellContents(plan, t, t === 'cuda' ? config.cudaSystems : config.systems);
     out.push('');
@@ -232,8 +263,12 @@ export function generateFlake(input: FlakeInput): string {
       }
       return text;
     };
-    out.push(`          pythonPackages = ps: ${perSystem('ps', c.python)};`);
-    out.push(`          systemPackages = ${perSystem('pkgs', c.system)};`);
+    // A local project that builds against torch builds in .venv without isolation: setuptools comes from Nix.
+    const python = input.build?.torch ? [...new Set([...c.python, 'setuptools'])].sort() : c.python;
+    const system = cudaHome && t === 'cuda' ? [...new Set([...c.system, 'cudaPackages.cudatoolkit'])].sort() : c.system;
+    out.push(`          pythonPackages = ps: ${perSystem('ps', python)};`);
+    out.push(`          systemPackages = ${perSystem('pkgs', system)};`);
+    if (cudaHome && t === 'cuda') out.push('          cudaHome = "${pkgs.cudaPackages.cudatoolkit}";');
     out.push(`          nixOwned = ${list(c.nixOwned.map(nixString), '          ')};`);
     out.push('        };');
   }

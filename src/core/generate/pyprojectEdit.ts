@@ -1,7 +1,8 @@
 /**
  * `seam convert --update-pyproject`: the one edit Seam makes to a team's own pyproject.toml, and
  * only when asked — `[tool.uv] constraint-dependencies` pinning Nix-owned packages to Nix's
- * versions (uv reads them only from the root pyproject.toml), inside a marked block so a re-run
+ * versions and `exclude-dependencies` keeping every uv command from installing them (uv reads both
+ * only from the root pyproject.toml), inside a marked block so a re-run
  * replaces exactly that block. Every other byte stays; a constraint list the team wrote itself is
  * never merged silently. Where things are comes from the TOML parser (comments, table headers), so
  * a multi-line string that happens to hold `[tool.uv]` or Seam's marker is never edited.
@@ -15,9 +16,15 @@ import { tomlString } from '../text/escape';
 const START = '# >>> seam: Nix pins these (seam convert --update-pyproject rewrites this block)';
 const END = '# <<< seam';
 
-function block(constraints: string[]): string {
-  const items = constraints.map((c) => `  ${tomlString(c)},`).join('\n');
-  return `${START}\nconstraint-dependencies = [${constraints.length ? `\n${items}\n` : ''}]\n${END}\n`;
+/** What Seam's block carries: Nix's versions for uv.lock, and the names no uv command may install. */
+export interface UvContract {
+  constraints: string[];
+  exclude: string[];
+}
+
+function block(contract: UvContract): string {
+  const list = (xs: string[]) => `[${xs.length ? `\n${xs.map((c) => `  ${tomlString(c)},`).join('\n')}\n` : ''}]`;
+  return `${START}\nconstraint-dependencies = ${list(contract.constraints)}\nexclude-dependencies = ${list(contract.exclude)}\n${END}\n`;
 }
 
 interface Positions {
@@ -46,10 +53,10 @@ function positions(text: string): Positions {
 }
 
 /** The pyproject text with Seam's constraint block in `[tool.uv]`. Throws SeamError (with the line) when it cannot be done safely. */
-export function withUvConstraints(text: string, constraints: string[]): string {
+export function withUvConstraints(text: string, contract: UvContract): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lf = text.replace(/\r\n/g, '\n');
-  const body = block(constraints);
+  const body = block(contract);
   const at = positions(lf);
   const lines = lf.split('\n');
   let out: string;
@@ -61,14 +68,14 @@ export function withUvConstraints(text: string, constraints: string[]): string {
   } else {
     const doc = parseLocatedToml(lf); // throws SeamError with the line
     const uv = ((doc.value.tool as Record<string, unknown> | undefined)?.uv ?? undefined) as Record<string, unknown> | undefined;
-    if (uv && 'constraint-dependencies' in uv) {
-      throw new SeamError(
-        'pyproject.toml already has [tool.uv] constraint-dependencies; add the lines from seam-plan.txt to it by hand (Seam does not merge lists it did not write)',
-        1,
-        undefined,
-        doc.locate(['tool', 'uv', 'constraint-dependencies']).line,
-      );
-    }
+    for (const key of ['constraint-dependencies', 'exclude-dependencies'])
+      if (uv && key in uv)
+        throw new SeamError(
+          `pyproject.toml already has [tool.uv] ${key}; add the lines from seam-plan.txt to it by hand (Seam does not merge lists it did not write)`,
+          1,
+          undefined,
+          doc.locate(['tool', 'uv', key]).line,
+        );
     if (at.uvHeader !== null) {
       lines.splice(at.uvHeader, 0, body.trimEnd());
       out = lines.join('\n');

@@ -182,6 +182,14 @@ export function knowledgeWithPin(base: Knowledge, facts: PinFacts): Knowledge {
       if (f === null) return undefined; // this nixpkgs has no such attribute
       return { ...b, version: f.version, cudaAware: b.cudaAware || f.cudaAware, uncertain: false, source: `${facts.ref} (nix eval)` };
     },
+    // What nixpkgs' own package brings with it, as the pin says (the bundle's is PyPI's metadata).
+    deps: (name) => {
+      const b = base.python(name);
+      const f = b && asked(b.attr) ? inDefault[b.attr] : undefined;
+      if (!f?.closure) return base.deps(name);
+      const own = normalizeName(name);
+      return { deps: [...new Set(f.closure.map(normalizeName))].filter((d) => d !== own).sort(), source: `${facts.ref} (nix eval)` };
+    },
     hasAttr: (name) => {
       const n = normalizeName(name);
       const candidates = [n, n.replace(/-/g, '_'), n.replace(/-/g, '')];

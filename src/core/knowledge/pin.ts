@@ -23,6 +23,8 @@ export type Availability = Record<string, { cpu: true | string; cuda: true | str
 export interface PinPackage {
   version: string | null;
   cudaAware: boolean;
+  /** The Python packages (pnames) nixpkgs brings with it, the whole propagated closure (Python packages only). */
+  closure?: string[];
   on: Availability;
 }
 
@@ -94,6 +96,8 @@ export function pinExpression(
     if !(safe (ps ? \${name} && builtins.isAttrs ps.\${name}) false) then null else {
       version = safe (ps.\${name}.version or null) null;
       cudaAware = safe (let a = ps.\${name}.override.__functionArgs or { }; in a ? cudaSupport || a ? cudaPackages) false;
+      # The Python packages nixpkgs brings with it (its propagated closure, interpreter left out).
+      closure = safe (builtins.filter (n: n != "?") (map nameOf (builtins.filter (d: builtins.isAttrs d && !(d ? pythonVersion)) (ps.\${name}.requiredPythonModules or [ ])))) [ ];
       on = availability py (pkgs: pkgs.\${py}.pkgs.\${name});
     };
   toolFact = name:
@@ -115,7 +119,7 @@ in {
 }
 
 /** Bumped when the expression's answers change shape or meaning: older cached facts are then read again. */
-const FACTS_VERSION = 5;
+const FACTS_VERSION = 6;
 
 /** Where the facts of one locked nixpkgs are kept. */
 function cacheFile(cacheDir: string, lockedUrl: string): string {

@@ -329,6 +329,7 @@ class Reader {
         kind: 'source',
         ...(typeof s.name === 'string' ? { name: s.name } : {}),
         ...(s.default === true || s.priority === 'primary' || s.priority === 'default' ? { default: true } : {}),
+        ...(s.explicit === true || s.priority === 'explicit' ? { explicit: true } : {}),
         source: this.loc([...path, i], false),
       });
     }

@@ -525,7 +525,8 @@ function addRequirementFromReference(
     ref = ref.slice(0, open);
   }
   const reference = isUrl ? classify(ref) : { type: 'path' as const };
-  let name = eggName(ref) ?? archiveName(ref) ?? (reference.type === 'path' ? localProjectName(nodePath.resolve(baseDir, ref)) : null);
+  const local = reference.type === 'path' && !isUrl ? localProject(nodePath.resolve(baseDir, ref)) : null;
+  let name = eggName(ref) ?? archiveName(ref) ?? local?.name ?? null;
   let specifier = '';
   const wheel = /([^/]+)-([^-/]+)-[^-/]+-[^-/]+-[^-/]+\.whl$/i.exec(ref.split('#')[0]);
   if (wheel) specifier = `==${wheel[2]}`;
@@ -575,7 +576,9 @@ function addRequirementFromReference(
       '-e needs a path to a local project or a VCS URL (git+, hg+, svn+, bzr+)',
     );
   }
-  m.requirements.push(make(name, specifier, extras, marker, ref, reference));
+  const made = make(name, specifier, extras, marker, ref, reference);
+  if (local?.build) made.localBuild = local.build;
+  m.requirements.push(made);
 }
 
 function looksLikePath(text: string): boolean {
@@ -635,22 +638,35 @@ function archiveName(ref: string): string | null {
 }
 
 /** The name a local project declares, read (never run) from its own pyproject.toml or setup.cfg (never from one Seam generated). */
-function localProjectName(dir: string): string | null {
-  if (outsideBoundary(dir)) return null; // reported where the path is read; nothing outside the project is opened
-  for (const [file, re] of [
-    ['pyproject.toml', /^\[project\][^[]*?^name\s*=\s*["']([^"']+)["']/ms],
-    ['setup.cfg', /^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms],
-  ] as const) {
+/**
+ * What a local project's own files say, read as text (never run): its name from pyproject.toml,
+ * setup.cfg or a literal `setup(name="…")` in setup.py, and whether its build imports torch (a
+ * setup.py that imports torch — torch.utils.cpp_extension's CUDAExtension and the like — or torch
+ * in pyproject.toml's build-system.requires): such a package must build against Nix's torch.
+ */
+export function localProject(dir: string): { name: string | null; build: Requirement['localBuild'] } {
+  if (outsideBoundary(dir)) return { name: null, build: undefined }; // reported where the path is read; nothing outside the project is opened
+  const read = (file: string): string | null => {
     try {
       const text = fs.readFileSync(nodePath.join(dir, file), 'utf8');
-      if (isSigned(text)) continue; // Seam's generated pyproject.toml names Seam's uv project, not this one
-      const found = re.exec(text);
-      if (found) return found[1];
+      return isSigned(text) ? null : text; // Seam's generated pyproject.toml names Seam's uv project, not this one
     } catch {
-      // No such file: try the next one.
+      return null; // no such file
     }
-  }
-  return null;
+  };
+  const pyproject = read('pyproject.toml');
+  const setupCfg = read('setup.cfg');
+  const setupPy = read('setup.py');
+  const name =
+    (pyproject && /^\[project\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(pyproject)?.[1]) ||
+    (setupCfg && /^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms.exec(setupCfg)?.[1]) ||
+    (setupPy && /\bsetup\s*\([^]*?\bname\s*=\s*(['"])([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\1/.exec(setupPy)?.[2]) ||
+    null;
+  const requires = pyproject && /^\[build-system\][^[]*?^requires\s*=\s*\[([^\]]*)\]/ms.exec(pyproject)?.[1];
+  const torch =
+    (setupPy !== null && /^\s*(import\s+torch\b|from\s+torch[\s.])/m.test(setupPy)) || (!!requires && /["']torch\b/.test(requires));
+  const cuda = torch && /\bCUDAExtension\b|\.cu["']|nvcc/.test(`${setupPy ?? ''}\n${pyproject ?? ''}`);
+  return { name, build: torch ? (cuda ? 'torch-cuda' : 'torch') : undefined };
 }
 
 /**

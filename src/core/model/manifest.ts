@@ -45,6 +45,8 @@ export interface Requirement {
   conda?: { channel: string | null; version: string | null; build: string | null };
   /** Source in a manifest's own table (poetry/uv/pdm sources: `{git=…}`, `{path=…}`, index name). */
   sourceHint?: Record<string, string>;
+  /** A local project whose build imports torch ('torch-cuda': a CUDA extension): it builds without isolation, against Nix's torch. */
+  localBuild?: 'torch' | 'torch-cuda';
 }
 
 export interface PackageIndex {
@@ -53,6 +55,8 @@ export interface PackageIndex {
   kind: 'index-url' | 'extra-index-url' | 'find-links' | 'conda-channel' | 'source';
   /** Marks the default (primary) index where a manifest says so. */
   default?: boolean;
+  /** Only for the packages tied to it by name (poetry `priority = "explicit"`, uv `explicit = true`). */
+  explicit?: boolean;
   source: SourceLocation;
 }
 

@@ -10,7 +10,7 @@ import type { Requirement } from '../model/manifest';
 import { evaluateMarkerNode, linuxEnvironment, type MarkerEnvironment } from '../model/markers';
 import { normalizeName } from '../model/names';
 import { parseMarker } from '../model/pep508';
-import { specifierContains } from '../model/versions';
+import { eraJump, specifierContains } from '../model/versions';
 import { chooseCuda, chooseInterpreter } from './environment';
 import {
   DEFAULT_CONFIG,
@@ -377,7 +377,7 @@ function uvConflicts(packages: PlannedPackage[], wanted: Map<string, Wanted>, py
         severity: 'warning',
         code: 'plan/uv-conflict',
         package: p.name,
-        message: `${p.name}${r.specifier} here and Nix's ${p.name} ${nix} (which uv.lock is constrained to) cannot both hold: uv lock will fail until this pin allows ${nix}, or ${p.name} moves to uv (owner = "uv" in seam.toml; a native package then comes from a wheel)`,
+        message: `${p.name}${r.specifier} here and Nix's ${p.name} ${nix} cannot both hold: without Seam's [tool.uv] block uv lock fails on this pin; with it (exclude-dependencies) uv leaves ${p.name} to Nix and your code runs on ${nix}. Change the pin to allow ${nix}, or move ${p.name} to uv (owner = "uv" in seam.toml; a native package then comes from a wheel)`,
       });
     }
   }
@@ -396,6 +396,26 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
   }
   if (!p.nixVersion) {
     p.status = 'unknown';
+    // A pinned version that Seam cannot compare with Nix's: the user decides, as for another era.
+    if (/(^|,)\s*(===?|~=|<=?)/.test(p.requested) && config.overrides[p.name]?.owner !== 'nix') {
+      p.status = 'conflict';
+      const choices = [
+        `accept Nix's version ([overrides] ${p.name} = { owner = "nix" } in seam.toml)`,
+        `move ${p.name} to uv (owner = "uv")`,
+        `pin a nixpkgs whose ${p.name} matches ${p.requested} (seam.toml nixpkgs = …)`,
+      ];
+      p.conflict = { choices, applied: "none yet: Seam does not know nixpkgs' version, so it cannot say they agree" };
+      const src = p.sources[0];
+      problems.push({
+        path: src?.path ?? '',
+        line: src?.line ?? 1,
+        column: src?.column ?? 1,
+        severity: 'error',
+        code: 'plan/version-conflict',
+        package: p.name,
+        message: `${p.name}: the manifests ask for ${p.requested}, and Seam does not know which version nixpkgs has (run seam plan with the pin reachable, or seam index refresh), so decide: ${choices.join('; or ')}`,
+      });
+    }
     return;
   }
   const ok = satisfies(p.requested, p.nixVersion);
@@ -404,18 +424,30 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     return;
   }
   p.status = 'conflict';
+  const jump = eraJump(p.requested, p.nixVersion);
   const choices = [
     `accept Nix's ${p.nixVersion} (policy = "nix")`,
     `move ${p.name} to uv (owner = "uv")`,
-    'pin a nixpkgs that has a matching version',
+    jump
+      ? `pin ${jump.newer ? 'a newer' : 'an older'} nixpkgs whose ${p.name} is ${jump.asked} (seam.toml nixpkgs = …)`
+      : 'pin a nixpkgs that has a matching version',
   ];
   let applied: string;
-  if (config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware') {
+  let severity: Problem['severity'] = config.policy === 'strict' ? 'error' : 'warning';
+  const decided = config.overrides[p.name]?.owner === 'nix';
+  if (jump && !decided && !(config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware')) {
+    // Another era is another API: code written for torch 1.x, TensorFlow 1.x or numpy 1.x does not just run on 2.x.
+    choices[0] = `accept Nix's ${p.nixVersion} ([overrides] ${p.name} = { owner = "nix" } in seam.toml)`;
+    applied = `none yet: ${jump.asked} → ${jump.nix} is another era, so Seam does not choose for you`;
+    severity = 'error';
+  } else if (config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware') {
     for (const t of TARGETS) if (p.owner[t] === 'nix') p.owner[t] = 'uv';
     p.reason = 'version-policy';
     applied = `moved to uv (policy = "uv"), since ${p.name} is pure Python`;
   } else if (config.policy === 'strict') {
     applied = 'none: policy = "strict" makes this an error';
+  } else if (jump && decided) {
+    applied = `accepted Nix's ${p.nixVersion} (seam.toml: owner = "nix"), ${jump.asked} → ${jump.nix}`;
   } else {
     applied =
       config.policy === 'uv'
@@ -428,10 +460,13 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     path: src?.path ?? '',
     line: src?.line ?? 1,
     column: src?.column ?? 1,
-    severity: config.policy === 'strict' ? 'error' : 'warning',
+    severity,
     code: 'plan/version-conflict',
     package: p.name,
-    message: `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
+    message:
+      jump && !decided && severity === 'error' && config.policy !== 'strict'
+        ? `${p.name}: the manifests ask for ${p.requested} (${jump.asked}), nixpkgs has ${p.nixVersion} (${jump.nix}): another era, so decide: ${choices.join('; or ')}`
+        : `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
   });
 }
 

@@ -1,0 +1,196 @@
+/**
+ * The uv layer in daily use, with real nix (the miniature nixpkgs) and a real uv against PyPI:
+ * entering the cpu shell locks and syncs without torch or any nvidia-/cuda- wheel; then `uv run`,
+ * `uv add` of a package that depends on torch, and `uv pip install torch` leave Nix's torch the only
+ * torch; the shell exports no LD_LIBRARY_PATH; `.venv/bin/torchrun` (Nix's entry point) runs in the
+ * venv and imports a uv package; `seam check` passes, and its resolution finds a uv package that
+ * disagrees with Nix's torch. The miniature's torch gets a console script in a temporary copy (real
+ * nixpkgs' torch ships torchrun in its entry_points.txt). Without uv or PyPI: SKIPPED, except under CI=true.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NIX_SHIM_SUMMARY } from '../../src/core/check/contract';
+import { parseUvLock } from '../../src/core/check/uvlock';
+import { nixCompatibility } from '../../src/core/env/compat';
+import { runProcess } from '../../src/core/env/process';
+import { MINI, nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const UV_CACHE = path.join(os.homedir(), '.cache', 'seam-test-uv');
+
+function uvBinary(): string | null {
+  const local = path.join(os.homedir(), '.local', 'bin', 'uv');
+  return which('uv') ?? (fs.existsSync(local) ? local : null);
+}
+
+async function pypiReachable(): Promise<string | null> {
+  try {
+    const r = await fetch('https://pypi.org/simple/pip/', { signal: AbortSignal.timeout(15_000) });
+    return r.ok ? null : `PyPI answered ${r.status}`;
+  } catch (e) {
+    return `PyPI cannot be reached (${(e as Error).message})`;
+  }
+}
+
+/** A copy of the miniature whose torch ships torchrun as real torch does (entry_points.txt → torch.distributed.run:main). */
+function miniWithTorchrun(): string {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-mini-'));
+  fs.cpSync(MINI, copy, { recursive: true });
+  execFileSync('chmod', ['-R', 'u+w', copy]);
+  const builder = path.join(copy, 'pkgs', 'python', 'default.nix');
+  const b = fs.readFileSync(builder, 'utf8');
+  const anchor = 'echo nixpkgs-mini > "$site/${distInfo}/INSTALLER"';
+  assert.ok(b.includes(anchor), 'the miniature builder changed: update this test');
+  fs.writeFileSync(builder, b.replace(anchor, `${anchor}\n              \${attrs.testInstall or ""}`));
+  const packages = path.join(copy, 'pkgs', 'top-level', 'python-packages.nix');
+  const p = fs.readFileSync(packages, 'utf8');
+  assert.ok(p.includes('buildPythonPackage {\n      pname = "torch";'), 'the miniature changed: update this test');
+  const install = [
+    'mkdir -p "$site/torch/distributed"',
+    'touch "$site/torch/distributed/__init__.py"',
+    `printf 'import runpy\\nimport sys\\n\\n\\ndef main():\\n    sys.argv = sys.argv[1:]\\n    runpy.run_path(sys.argv[0], run_name="__main__")\\n' > "$site/torch/distributed/run.py"`,
+    `printf '[console_scripts]\\ntorchrun = torch.distributed.run:main\\n' > "$(echo "$site"/torch-*.dist-info)/entry_points.txt"`,
+  ].join('\n');
+  // The first torch is python3Packages.torch (torch-bin, also named torch, follows).
+  fs.writeFileSync(packages, p.replace('pname = "torch";', `pname = "torch";\n      testInstall = ''\n${install}\n'';`));
+  return copy;
+}
+
+describe('the uv layer in daily use: a real uv in a real Seam shell (miniature nixpkgs)', function () {
+  this.timeout(900_000);
+  let uv = '';
+  let root = '';
+  let env: NodeJS.ProcessEnv = {};
+  const shell = (script: string) =>
+    spawnSync('nix', ['develop', '.#cpu', '-c', 'bash', '-c', script], { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
+  const sitePackages = () => {
+    const lib = path.join(root, '.venv', 'lib');
+    const py = fs.readdirSync(lib).find((d) => d.startsWith('python'))!;
+    return fs.readdirSync(path.join(lib, py, 'site-packages'));
+  };
+  /** Real torch/triton/nvidia-/cuda- installs in .venv; Seam's stand-in dist-info (metadata only, "Provided by Nix") is not one. */
+  const foreignTorch = (names: string[]) =>
+    names.filter((n) => {
+      if (!(/^(torch|triton|nvidia|cuda)[-_.]/i.test(n) || n === 'torch')) return false;
+      if (!n.endsWith('.dist-info')) return true;
+      const meta = path.join(root, '.venv', 'lib', fs.readdirSync(path.join(root, '.venv', 'lib'))[0], 'site-packages', n, 'METADATA');
+      return !(fs.existsSync(meta) && fs.readFileSync(meta, 'utf8').includes(NIX_SHIM_SUMMARY));
+    });
+
+  before(async function () {
+    const need = (why: string) => {
+      if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
+      skipBecause(this, why);
+    };
+    if (!which('nix')) skipBecause(this, 'nix is not installed');
+    if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(this, `no miniature nixpkgs at ${MINI}`);
+    uv = uvBinary() ?? '';
+    if (!uv) need('uv is not installed (pip install uv)');
+    const offline = await pypiReachable();
+    if (offline) need(offline);
+    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    const mini = miniWithTorchrun();
+    // The miniature's interpreters are the host's python3: the plan uses its version so uv finds it.
+    const host = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
+    root = tree({
+      'requirements.txt': 'torch==2.9.1\nrich>=13\n',
+      'seam.toml': `nixpkgs = "path:${mini}"\npython = "${host}"\ntargets = ["cpu"]\n`,
+      'train.py': 'import rich\nimport torch\nprint("rich from", rich.__file__)\nprint("torch from", torch.__file__)\n',
+    });
+    env = { ...nixEnv(), HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-')), UV_CACHE_DIR: UV_CACHE, SEAM_QUIET: '1' };
+    env.PATH = `${path.dirname(uv)}:${process.env.PATH}`;
+    delete env.LD_LIBRARY_PATH;
+    delete env.VIRTUAL_ENV;
+    const c = spawnSync(process.execPath, [CLI, 'convert', root], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(c.status, 0, c.stderr);
+  });
+
+  it('entering the cpu shell runs uv lock and uv sync: .venv has the uv packages and no torch, nvidia-* or cuda-* wheel', () => {
+    const r = shell(
+      'printenv LD_LIBRARY_PATH; echo "ld=$?"; sh -c \'echo "host sees [${LD_LIBRARY_PATH-}]"\'; python -c "import rich, torch; print(torch.__file__)"',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ld=1/, 'the cpu shell exports no LD_LIBRARY_PATH');
+    assert.match(r.stdout, /host sees \[\]/, 'host programs see none');
+    assert.match(r.stdout, /^\/nix\/store\/.*torch\/__init__\.py$/m, "Python imports Nix's torch");
+    const site = sitePackages();
+    assert.ok(
+      site.some((n) => n.startsWith('rich-')),
+      `uv installed rich: ${site}`,
+    );
+    assert.deepEqual(foreignTorch(site), [], 'uv installed none of torch, triton, nvidia-*, cuda-*');
+    const lock = parseUvLock(fs.readFileSync(path.join(root, 'uv.lock'), 'utf8'));
+    assert.ok(
+      fs.existsSync(path.join(root, '.seam', 'nix-wheels', 'torch-2.9.1-py3-none-any.whl')),
+      "the shell wrote Nix's torch as a wheel without code",
+    );
+    assert.ok(![...lock.versions.keys()].some((n) => /^(nvidia|cuda)-/.test(n)), 'no nvidia-/cuda- wheel in the lock');
+  });
+
+  it("uv run, uv add of a package that needs torch, and uv pip install torch leave Nix's torch the only torch", () => {
+    const r = shell(
+      [
+        'uv run python -c "import torch; print(\'run:\', torch.__file__)"',
+        'uv add torchmetrics',
+        'uv pip install torch',
+        'python -c "import torch; print(\'after:\', torch.__file__)"',
+        'echo "nosync=${UV_NO_SYNC-}"',
+      ].join(' && '),
+    );
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^run: \/nix\/store\/.*torch\/__init__\.py$/m);
+    assert.match(r.stdout, /^after: \/nix\/store\/.*torch\/__init__\.py$/m);
+    assert.match(r.stdout, /nosync=$/m, "Seam's pyproject excludes Nix's packages, so uv run and uv add may sync");
+    const site = sitePackages();
+    assert.ok(
+      site.some((n) => n.startsWith('torchmetrics-')),
+      'uv add installed torchmetrics',
+    );
+    // torchmetrics needs torch and packaging: uv.lock takes both from the stand-in wheels the shell made, at Nix's
+    // versions, so what it installs for them is metadata only.
+    const text = fs.readFileSync(path.join(root, 'uv.lock'), 'utf8');
+    assert.match(text, /name = "torch"\nversion = "2\.9\.1"\nsource = \{ registry = "\.seam\/nix-wheels" \}/, "uv.lock's torch is Nix's");
+    assert.match(
+      text,
+      /name = "packaging"\nversion = "25\.0"\nsource = \{ registry = "\.seam\/nix-wheels" \}/,
+      'and so is what torch brings',
+    );
+    assert.ok(![...parseUvLock(text).versions.keys()].some((n) => /^(nvidia|cuda)-/.test(n)), 'no nvidia-/cuda- wheel in the lock');
+    assert.deepEqual(foreignTorch(site), [], 'and still no second torch, nor its CUDA wheels');
+  });
+
+  it(".venv/bin/torchrun (Nix's entry point) runs the venv's Python, so the script imports the uv packages", () => {
+    const r = shell('.venv/bin/torchrun train.py');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`rich from ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.venv/`));
+    assert.match(r.stdout, /torch from \/nix\/store\//);
+    assert.match(
+      fs.readFileSync(path.join(root, '.venv', 'bin', 'torchrun'), 'utf8'),
+      /^#!.*\/\.venv\/bin\/python\n# seam: entry point of Nix's torch/,
+    );
+  });
+
+  it("seam check passes: nothing of Nix in .venv, and uv resolves the locked packages together with Nix's versions", () => {
+    const r = spawnSync(process.execPath, [CLI, 'check', '--json', root], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.compatibility, 'agrees', JSON.stringify(out.notes));
+  });
+
+  it("the resolution catches a uv package that disagrees with Nix's torch (fastai 2.7.12 needs torch<2.1)", async () => {
+    const lock = parseUvLock(
+      'version = 1\n\n[[package]]\nname = "fastai"\nversion = "2.7.12"\nsource = { registry = "https://pypi.org/simple" }\n',
+    );
+    const r = await nixCompatibility(
+      { lock, kept: new Set(['torch']), nixVersions: new Map([['torch', '2.9.1']]), python: '3.11' },
+      uv,
+      runProcess,
+      { ...env, UV_CACHE_DIR: UV_CACHE },
+    );
+    assert.equal(r.kind, 'conflict', JSON.stringify(r));
+    assert.match((r as { explanation: string }).explanation, /fastai==2\.7\.12 depends on torch/);
+  });
+});
