@@ -660,7 +660,7 @@ export function localProject(dir: string): { name: string | null; build: Require
   const name =
     (pyproject && /^\[project\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(pyproject)?.[1]) ||
     (setupCfg && /^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms.exec(setupCfg)?.[1]) ||
-    (setupPy && /\bsetup\s*\([^]*?\bname\s*=\s*(['"])([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\1/.exec(setupPy)?.[2]) ||
+    (setupPy && /\bsetup\s*\([\s\S]*?\bname\s*=\s*(['"])([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\1/.exec(setupPy)?.[2]) ||
     null;
   const requires = pyproject && /^\[build-system\][^[]*?^requires\s*=\s*\[([^\]]*)\]/ms.exec(pyproject)?.[1];
   const torch =
