@@ -35,8 +35,12 @@ async function pypiReachable(): Promise<string | null> {
   }
 }
 
-/** A copy of the miniature whose torch ships torchrun as real torch does (entry_points.txt → torch.distributed.run:main). */
-function miniWithTorchrun(): string {
+/**
+ * A copy of the miniature whose torch ships torchrun as real torch does (entry_points.txt →
+ * torch.distributed.run:main), and, given a folder holding a real setuptools, whose setuptools is
+ * that one (the miniature's is a stand-in without setuptools.build_meta; real nixpkgs' is real).
+ */
+function miniWithTorchrun(realSetuptools?: string): string {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-mini-'));
   fs.cpSync(MINI, copy, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', copy]);
@@ -55,7 +59,16 @@ function miniWithTorchrun(): string {
     `printf '[console_scripts]\\ntorchrun = torch.distributed.run:main\\n' > "$(echo "$site"/torch-*.dist-info)/entry_points.txt"`,
   ].join('\n');
   // The first torch is python3Packages.torch (torch-bin, also named torch, follows).
-  fs.writeFileSync(packages, p.replace('pname = "torch";', `pname = "torch";\n      testInstall = ''\n${install}\n'';`));
+  let patched = p.replace('pname = "torch";', `pname = "torch";\n      testInstall = ''\n${install}\n'';`);
+  if (realSetuptools) {
+    assert.ok(patched.includes('setuptools = mk { pname = "setuptools";'), 'the miniature changed: update this test');
+    const copyIn = `for d in setuptools pkg_resources _distutils_hack; do rm -rf "$site/$d"; cp -r ${realSetuptools}/$d "$site/"; done; cp ${realSetuptools}/setuptools-*.dist-info/entry_points.txt "$(echo "$site"/setuptools-*.dist-info)/"`;
+    patched = patched.replace(
+      'setuptools = mk { pname = "setuptools";',
+      `setuptools = mk { pname = "setuptools"; testInstall = ''\n${copyIn}\n'';`,
+    );
+  }
+  fs.writeFileSync(packages, patched);
   return copy;
 }
 
@@ -192,5 +205,104 @@ describe('the uv layer in daily use: a real uv in a real Seam shell (miniature n
     );
     assert.equal(r.kind, 'conflict', JSON.stringify(r));
     assert.match((r as { explanation: string }).explanation, /fastai==2\.7\.12 depends on torch/);
+  });
+});
+
+describe("local projects in a real Seam shell: -e . on sys.path, a package that builds against torch built against Nix's (miniature nixpkgs, real uv)", function () {
+  this.timeout(900_000);
+  let root = '';
+  let env: NodeJS.ProcessEnv = {};
+  before(async function () {
+    const need = (why: string) => {
+      if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
+      skipBecause(this, why);
+    };
+    if (!which('nix')) skipBecause(this, 'nix is not installed');
+    if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(this, `no miniature nixpkgs at ${MINI}`);
+    const uv = uvBinary();
+    if (!uv) return need('uv is not installed (pip install uv)');
+    const offline = await pypiReachable();
+    if (offline) need(offline);
+    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    const host = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
+    // A real setuptools (from PyPI) for the miniature's Nix environment, which ./ext builds with: 70.3 builds wheels
+    // itself and uses its own vendored packaging (71 and later prefer an installed one: here the miniature's stand-in).
+    const setuptools = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-setuptools-'));
+    const got = spawnSync(uv, ['pip', 'install', '--quiet', '--target', setuptools, '--python', 'python3', 'setuptools==70.3.0'], {
+      encoding: 'utf8',
+      env: { ...process.env, UV_CACHE_DIR: UV_CACHE },
+    });
+    assert.equal(got.status, 0, got.stderr);
+    const mini = miniWithTorchrun(setuptools);
+    root = tree({
+      'requirements.txt': 'torch==2.9.1\n./ext\n-e .\n',
+      'seam.toml': `nixpkgs = "path:${mini}"\npython = "${host}"\n`,
+      // stable-diffusion's shape: a setup.py whose name is a literal, installed with -e .
+      'setup.py':
+        'from setuptools import find_packages, setup\n\nsetup(\n    name="my-app",\n    version="0.1",\n    packages=find_packages(),\n)\n',
+      'myapp/__init__.py': 'WHERE = __file__\n',
+      // gaussian-splatting's shape: a local package whose setup.py imports torch (there: torch.utils.cpp_extension).
+      'ext/setup.py': [
+        'import os',
+        '',
+        'import torch',
+        'from setuptools import setup',
+        '',
+        'here = os.path.dirname(os.path.abspath(__file__))',
+        'with open(os.path.join(here, "myext", "_built.py"), "w") as f:',
+        '    f.write("TORCH = %r\\n" % torch.__file__)',
+        'setup(name="my-ext", version="0.1", packages=["myext"])',
+        '',
+      ].join('\n'),
+      'ext/myext/__init__.py': '',
+    });
+    env = { ...nixEnv(), HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'seam-home-')), UV_CACHE_DIR: UV_CACHE, SEAM_QUIET: '1' };
+    env.PATH = `${path.dirname(uv)}:${process.env.PATH}`;
+    delete env.VIRTUAL_ENV;
+    const c = spawnSync(process.execPath, [CLI, 'convert', root], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(c.status, 0, c.stderr);
+  });
+
+  it('the generated project names both, builds ./ext without isolation and puts -e . on sys.path; the cuda shell has CUDA_HOME only for a CUDA extension', () => {
+    const pyproject = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
+    assert.match(pyproject, /^ {2}"my-ext",$/m, 'named from its literal setup(name=…)');
+    assert.match(pyproject, /no-build-isolation-package = \[\n {2}"my-ext",\n\]/);
+    assert.match(pyproject, /\[tool\.uv\.sources\]\nmy-ext = \{ path = "\.\/ext" \}/);
+    assert.match(pyproject, /\[tool\.seam\]\n#.*\npython-path = \[\n {2}"\.",\n\]/);
+    assert.doesNotMatch(pyproject, /^ {2}"my-app/m, 'the project itself is not a dependency of itself');
+    assert.match(fs.readFileSync(path.join(root, 'flake.nix'), 'utf8'), /ps\.setuptools/, 'setuptools comes from Nix for the build');
+  });
+
+  it("entering the cpu shell builds ./ext against Nix's torch and imports the project's own code from the folder", () => {
+    const r = spawnSync(
+      'nix',
+      ['develop', '.#cpu', '-c', 'python', '-c', 'import myapp, myext._built as b; print("app", myapp.WHERE); print("built", b.TORCH)'],
+      { cwd: root, env, encoding: 'utf8', timeout: 600_000 },
+    );
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^app ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/myapp/__init__\\.py$`, 'm'));
+    assert.match(r.stdout, /^built \/nix\/store\/.*torch\/__init__\.py$/m, "the build saw Nix's torch, not one from PyPI");
+  });
+
+  it('a CUDA extension gets CUDA_HOME (the pinned cudaPackages.cudatoolkit, with nvcc) in the cuda shell, and the cpu shell none', () => {
+    const cuda = tree({
+      'requirements.txt': 'torch\n./submodules/simple-knn\n',
+      'seam.toml': `nixpkgs = "path:${MINI}"\n`,
+      'submodules/simple-knn/setup.py':
+        'from setuptools import setup\nfrom torch.utils.cpp_extension import BuildExtension, CUDAExtension\n\nsetup(name="simple_knn", ext_modules=[CUDAExtension(name="simple_knn._C", sources=["spatial.cu"])], cmdclass={"build_ext": BuildExtension})\n',
+    });
+    const c = spawnSync(process.execPath, [CLI, 'convert', cuda], { cwd: cuda, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(c.status, 0, c.stderr);
+    const evalAttr = (attr: string) =>
+      spawnSync('nix', ['eval', '--raw', `.#devShells.x86_64-linux.${attr}`], { cwd: cuda, env, encoding: 'utf8', timeout: 300_000 });
+    const home = evalAttr('cuda.CUDA_HOME');
+    assert.equal(home.status, 0, home.stderr);
+    assert.match(home.stdout, /^\/nix\/store\/[a-z0-9]{32}-cuda-merged-/);
+    assert.notEqual(evalAttr('cpu.CUDA_HOME').status, 0, 'the cpu shell has no CUDA_HOME');
+    const plan = fs.readFileSync(path.join(cuda, 'seam-plan.txt'), 'utf8');
+    assert.match(
+      plan,
+      /simple_knn \(\.\/submodules\/simple-knn\): its build imports torch, so uv builds it without isolation.*CUDA_HOME and nvcc/,
+    );
   });
 });

@@ -261,7 +261,9 @@ const CUDA_WHEELS =
 /** A project name uv accepts, from the manifests or the folder. */
 export function projectName(model: ProjectModel, root: string): string {
   const valid = (s: string | undefined) => !!s && /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(s);
-  const named = model.manifests.map((m) => m.name).find(valid);
+  // A manifest in a subfolder (a local package's setup.py) names that package, not this project.
+  const atRoot = model.manifests.filter((m) => m.files.some((f) => nodePath.dirname(nodePath.resolve(root, f)) === nodePath.resolve(root)));
+  const named = atRoot.map((m) => m.name).find(valid);
   if (named) return normalizeName(named);
   const folder = nodePath
     .basename(root)
