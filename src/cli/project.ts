@@ -220,8 +220,9 @@ async function convertLocked(
   }
   const count = (o: string) => conversion.plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
   io.out(`${lines.join('\n')}\n`);
+  const cuda = project.config.targets.includes('cuda');
   io.out(
-    `${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}, CUDA ${conversion.plan.cuda.version} for the cuda shell. Why: seam-plan.txt\n`,
+    `${count('nix')} packages from Nix, ${count('system')} system, ${count('uv')} from uv; Python ${conversion.plan.python.version}${cuda ? `, CUDA ${conversion.plan.cuda.version} for the cuda shell` : ' (cpu shell only: seam.toml targets)'}. Why: seam-plan.txt\n`,
   );
   if (conversion.proposal && !updatePyproject)
     io.out(
@@ -235,11 +236,12 @@ async function convertLocked(
     for (const [t, c] of Object.entries(caches)) io.out(`Binary caches: ${describeCache(t, c)}\n`);
   }
   io.out(
-    `Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop (cpu) or nix develop .#cuda\n`,
+    `Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop${cuda ? ' (cpu) or nix develop .#cuda' : ''}\n`,
   );
-  io.out(
-    'The CUDA binary caches in flake.nix (cache.nixos-cuda.org, cache.flox.dev) are used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts them (README: Binary caches).\n',
-  );
+  if (cuda)
+    io.out(
+      'The CUDA binary caches in flake.nix (cache.nixos-cuda.org, cache.flox.dev) are used when you accept its settings (nix develop --accept-flake-config) or your nix.conf trusts them (README: Binary caches).\n',
+    );
   return 0;
 }
 

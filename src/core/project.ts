@@ -511,7 +511,8 @@ export async function shellCaches(
   options: { nix?: string; env?: NodeJS.ProcessEnv; seamVersion?: string; signal?: AbortSignal } = {},
 ): Promise<Partial<Record<Target, CacheReport>>> {
   const system = nixSystem();
-  const targets = project.plan.targets.filter((t) => t === 'cpu' || system.endsWith('-linux'));
+  // The shells the flake declares: seam.toml's targets (a cpu-only project has no cuda shell to ask about).
+  const targets = project.plan.targets.filter((t) => project.config.targets.includes(t) && (t === 'cpu' || system.endsWith('-linux')));
   const dir = fs.mkdtempSync(nodePath.join(project.root, `${STAGE_PREFIX}cache-`));
   try {
     const flake = project.conversion({ seamVersion: options.seamVersion }).files.find((f) => f.path === 'flake.nix')?.content ?? '';

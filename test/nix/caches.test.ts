@@ -76,6 +76,17 @@ describe('seam plan --cache (real nix, a local file:// binary cache)', function 
     );
     assert.equal(o.cache.cpu.checked, false);
     assert.match(o.cache.cpu.why, /no binary cache could be reached \(.*seam-no-such-cache\.invalid/);
+
+    // A cpu-only project (seam.toml targets = ["cpu"]) has no cuda shell: only the cpu shell is asked about.
+    const cpuOnly = tree({ 'requirements.txt': 'torch\nrequests\n', 'seam.toml': `nixpkgs = "path:${copy}"\ntargets = ["cpu"]\n` });
+    const co = spawnSync(process.execPath, [CLI, 'convert', cpuOnly], { cwd: cpuOnly, env, encoding: 'utf8' });
+    assert.equal(co.status, 0, co.stderr);
+    assert.doesNotMatch(co.stdout, /cuda shell|does not provide attribute/);
+    const only = JSON.parse(
+      spawnSync(process.execPath, [CLI, 'plan', '--cache', '--json', cpuOnly], { cwd: cpuOnly, env, encoding: 'utf8' }).stdout,
+    );
+    assert.deepEqual(Object.keys(only.cache), ['cpu']);
+    assert.equal(only.cache.cpu.checked, true, JSON.stringify(only.cache.cpu));
   });
 
   it("reads nix's dry-run report: counts, sizes, heavy builds", () => {

@@ -306,8 +306,11 @@ describe('the uv project', () => {
     assert.match(report, /constraint-dependencies = \[\n\s+"numpy==2\.3\.3",/);
   });
   it('names the project from the manifests or the folder, always as a name uv accepts', () => {
-    const model = readProject(findManifests(tree({ 'environment.yml': 'name: My_Env\ndependencies: [numpy]\n' })));
-    assert.equal(projectName(model, '/x/whatever'), 'my-env');
+    const dir = tree({ 'environment.yml': 'name: My_Env\ndependencies: [numpy]\n' });
+    assert.equal(projectName(readProject(findManifests(dir)), dir), 'my-env');
+    // A local package's setup.py in a subfolder names that package, not this project.
+    const sub = tree({ 'requirements.txt': './ext\n', 'ext/setup.py': 'from setuptools import setup\nsetup(name="my-ext")\n' });
+    assert.notEqual(projectName(readProject(findManifests(sub)), sub), 'my-ext');
     assert.equal(projectName({ manifests: [], overlaps: [] }, '/x/ "weird" folder!'), 'weird-folder');
     assert.equal(projectName({ manifests: [], overlaps: [] }, '/x/!!!'), 'seam-project');
   });
