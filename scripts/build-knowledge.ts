@@ -81,6 +81,11 @@ const SEAM_NATIVE: Record<string, string> = {
   ctransformers: 'C++ (ggml) with optional CUDA',
   'cpm-kernels': 'CUDA kernels loaded at run time',
   pyspng: 'C extension linking libspng',
+  rtree: 'ctypes binding of the C library libspatialindex',
+  rdkit: 'C++ (Boost), with native wheels only',
+  pyopengl: 'loads libGL (and GLU, GLUT) at run time',
+  'faiss-gpu': 'C++ and CUDA (BLAS, OpenMP)',
+  'faiss-cpu': 'C++ (BLAS, OpenMP)',
 };
 for (const [name, why] of Object.entries(SEAM_NATIVE)) nativeSignals[name] ??= `${why} (Seam's knowledge)`;
 
@@ -120,6 +125,25 @@ for (const file of fs
   }
 }
 
+// What real uv.lock files show of each distribution's wheels: only py3-none-any wheels is the evidence
+// that a package is pure Python; a platform wheel is evidence of compiled code.
+const pureWheels = new Set<string>();
+for (const file of fs
+  .readdirSync(locksDir)
+  .filter((f) => f.endsWith('.uv.lock'))
+  .sort()) {
+  const text = fs.readFileSync(path.join(locksDir, file), 'utf8');
+  for (const block of text.split(/\n(?=\[\[package\]\])/)) {
+    const name = /^name = "([^"]+)"/m.exec(block)?.[1];
+    const wheels = [...block.matchAll(/\/([^/"]+\.whl)"/g)].map((m) => m[1]);
+    if (!name || !wheels.length) continue;
+    const n = normalizeName(name);
+    if (wheels.every((w) => /-none-any\.whl$/.test(w))) pureWheels.add(n);
+    else nativeSignals[n] ??= `platform wheels only (shared/data/uv-locks/${file})`;
+  }
+}
+for (const n of Object.keys(nativeSignals)) pureWheels.delete(n);
+
 const newest = cuda.packageSets.defaultsObservedOverTime.at(-1);
 const later = cuda.packageSets.defaultsObservedOverTime.filter((d: Json) => Array.isArray(d.definedSets)).at(-1);
 const knowledge = {
@@ -144,6 +168,7 @@ const knowledge = {
     absent: [...new Set<string>((py.absentAtSnapshot?.names ?? []).map((n: string) => normalizeName(n)))].sort(),
     traps: sorted(Object.fromEntries((py.nameTraps ?? []).map((t: Json) => [normalizeName(t.pypiName), t.note]))),
     nativeSignals: sorted(nativeSignals),
+    pureWheels: [...pureWheels].sort(),
   },
   conda: sorted(condaMap),
   deps: sorted(deps),

@@ -24,6 +24,21 @@ describe('seam index refresh (real nix eval)', function () {
     if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
   });
 
+  it("native or pure is what the pin builds: a package nixpkgs builds with Cython is Nix's, one without native inputs is uv's", () => {
+    // Neither is in Seam's bundled facts: without the pin both would go to Nix (nothing says they are pure Python).
+    const root = tree({ 'requirements.txt': 'coloredlogs\nfastrlock\n' });
+    const r = seam(['plan', '--json', '--nixpkgs', `path:${MINI}`], root);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    const of = (n: string) => plan.packages.find((p: { name: string }) => p.name === n);
+    assert.deepEqual([of('fastrlock').owner.cpu, of('fastrlock').reason, of('fastrlock').nixVersion], ['nix', 'native', '0.8.3']);
+    assert.deepEqual([of('coloredlogs').owner.cpu, of('coloredlogs').reason], ['uv', 'pure-python']);
+    const offline = JSON.parse(
+      seam(['plan', '--json'], tree({ 'requirements.txt': 'coloredlogs\n', 'seam.toml': 'nixpkgs = "path:/nonexistent"\n' })).stdout,
+    );
+    assert.equal(offline.packages.find((p: { name: string }) => p.name === 'coloredlogs').reason, 'maybe-native');
+  });
+
   it('reads versions, attributes and CUDA sets from the nixpkgs it is given, and convert uses them', () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'nixpkgs-mini-copy-'));
     fs.cpSync(MINI, copy, { recursive: true });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { defaultKnowledge } from '../../src/core/knowledge/index';
 import { findManifests, readProject } from '../../src/core/manifests/index';
 import { eraJump } from '../../src/core/model/versions';
+import { wheelPython } from '../../src/core/plan/environment';
 import { planProject } from '../../src/core/plan/planner';
 import type { Plan, PlannedPackage } from '../../src/core/plan/types';
 import { openProject } from '../../src/core/project';
@@ -220,6 +221,45 @@ describe('the planner', () => {
     assert.equal(eraJump('>=1.0', '2.9.1'), null, 'an open range bounds nothing');
     assert.equal(eraJump('==2.2.1', '2.9.1'), null, 'the same era');
     assert.match(eraJump('==1.15', 'unstable-2024-01-01')!.nix, /not a version Seam can compare/);
+  });
+
+  it('native where native: a package is pure Python only when Seam knows it (py3-none-any wheels, or nixpkgs builds it without native inputs)', () => {
+    const p = plan({ 'requirements.txt': 'faiss-gpu\nrtree\nrdkit\npyopengl\nlmdb\nflask>=3\nsome-internal-tool\n' });
+    for (const name of ['faiss', 'rtree', 'rdkit', 'pyopengl']) {
+      assert.equal(owners(p, name), 'nix/nix', `${name} builds or loads native code: Nix`);
+      assert.equal(pkg(p, name).reason, 'native');
+    }
+    assert.deepEqual(
+      [owners(p, 'lmdb'), pkg(p, 'lmdb').reason],
+      ['nix/nix', 'maybe-native'],
+      'nixpkgs has lmdb and nothing says it is pure Python',
+    );
+    assert.deepEqual([owners(p, 'flask'), pkg(p, 'flask').reason], ['uv/uv', 'pure-python'], 'flask ships only py3-none-any wheels');
+    const unknown = pkg(p, 'some-internal-tool');
+    assert.deepEqual([owners(p, 'some-internal-tool'), unknown.reason], ['uv/uv', 'not-in-nixpkgs']);
+    assert.match(unknown.warnings.join('\n'), /does not know whether it ships compiled code/, 'flagged, not called pure Python');
+  });
+
+  it('honours the wheel tags of direct wheel URLs when it chooses the interpreter (text-generation-webui: cp310 wheels)', () => {
+    assert.equal(wheelPython('https://x/llama_cpp_python-0.2.90+cu121-cp310-cp310-linux_x86_64.whl'), '==3.10.*');
+    assert.equal(wheelPython('https://x/a-1.0-cp38-abi3-manylinux2014_x86_64.whl'), '>=3.8');
+    assert.equal(wheelPython('https://x/a-1.0-py3-none-any.whl'), null);
+    const p = plan({
+      'requirements.txt': [
+        'torch',
+        'https://github.com/oobabooga/llama-cpp-python-cuBLAS-wheels/releases/download/textgen-webui/llama_cpp_python_cuda-0.2.90+cu121-cp310-cp310-linux_x86_64.whl; platform_system == "Linux"',
+        'https://github.com/oobabooga/exllamav2/releases/download/v0.1.9/exllamav2-0.1.9+cu121.torch2.4.1-cp310-cp310-linux_x86_64.whl; platform_system == "Linux"',
+        '',
+      ].join('\n'),
+    });
+    assert.equal(p.python.version, '3.10');
+    assert.match(p.python.requested ?? '', /==3\.10\.\*/);
+    // Wheels picked by a python_version marker are alternatives: no constraint.
+    const alt = plan({
+      'requirements.txt':
+        'https://x/a-1.0-cp310-cp310-linux_x86_64.whl; python_version == "3.10"\nhttps://x/a-1.0-cp311-cp311-linux_x86_64.whl; python_version == "3.11"\n',
+    });
+    assert.equal(alt.python.requested, null);
   });
 
   it('honours owner overrides from seam.toml, and keeps direct references and hostile URLs for uv', () => {

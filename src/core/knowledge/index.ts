@@ -73,6 +73,8 @@ export interface Knowledge {
   hasAttr(name: string): string | null;
   /** Why a package nixpkgs lacks is believed to build native code, or undefined. */
   nativeSignal(name: string): string | undefined;
+  /** Whether real lock files show only py3-none-any wheels of it: the evidence that it is pure Python. */
+  pureWheel(name: string): boolean;
   /** A known trap: nixpkgs' attribute of this name is a different project. */
   trap(name: string): string | undefined;
   conda(name: string): CondaFact | undefined;
@@ -93,6 +95,12 @@ export function knowledgeFrom(data: Bundled): Knowledge {
   const packages = data.python.packages as Record<string, NixPackage>;
   const attrs = new Set(data.python.attrs);
   const signals = data.python.nativeSignals as Record<string, string>;
+  const pure = new Set((data.python as { pureWheels?: string[] }).pureWheels ?? []);
+  // A distribution known under another name of the same nixpkgs package (faiss-gpu, faiss → faiss-cpu's entry).
+  const byAlias = new Map<string, NixPackage>();
+  for (const [key, p] of Object.entries(packages))
+    for (const a of (p as { aliases?: string[] }).aliases ?? [])
+      if (!Object.hasOwn(packages, normalizeName(a))) byAlias.set(normalizeName(a), packages[key]);
   const traps = data.python.traps as Record<string, string>;
   const conda = data.conda as Record<string, CondaFact>;
   const deps = data.deps as Record<string, { deps: string[]; source: string }>;
@@ -105,13 +113,18 @@ export function knowledgeFrom(data: Bundled): Knowledge {
     defaultPython: py.default,
     availability: () => undefined,
     toolAvailability: () => undefined,
-    python: (name) => own(packages, normalizeName(name)),
+    python: (name) => {
+      const p = own(packages, normalizeName(name)) ?? byAlias.get(normalizeName(name));
+      // A package that needs a system library (rtree: libspatialindex; pyopengl: libGL) is not pure Python.
+      return p && !p.native && (p as { systemDeps?: string[] }).systemDeps?.length ? { ...p, native: true } : p;
+    },
     hasAttr: (name) => {
       const n = normalizeName(name);
       for (const candidate of [n, n.replace(/-/g, '_'), n.replace(/-/g, '')]) if (attrs.has(candidate)) return candidate;
       return null;
     },
     nativeSignal: (name) => own(signals, normalizeName(name)),
+    pureWheel: (name) => pure.has(normalizeName(name)),
     trap: (name) => own(traps, normalizeName(name)),
     conda: (name) => own(conda, name.toLowerCase()),
     deps: (name) => own(deps, normalizeName(name)),
@@ -177,10 +190,25 @@ export function knowledgeWithPin(base: Knowledge, facts: PinFacts): Knowledge {
     },
     python: (name) => {
       const b = base.python(name);
-      if (!b || !asked(b.attr)) return b;
+      if (!b) {
+        // Not in Seam's bundle, but the pin was asked about it: what nixpkgs builds says native or not.
+        const n = normalizeName(name);
+        const attr = [n, n.replace(/-/g, '_'), n.replace(/-/g, '')].find(asked);
+        const f = attr ? inDefault[attr] : null;
+        if (!attr || !f || f.native === undefined) return undefined;
+        return { attr, version: f.version, native: f.native, cudaAware: f.cudaAware, uncertain: false, source: `${facts.ref} (nix eval)` };
+      }
+      if (!asked(b.attr)) return b;
       const f = inDefault[b.attr];
       if (f === null) return undefined; // this nixpkgs has no such attribute
-      return { ...b, version: f.version, cudaAware: b.cudaAware || f.cudaAware, uncertain: false, source: `${facts.ref} (nix eval)` };
+      return {
+        ...b,
+        version: f.version,
+        native: b.native || f.native === true,
+        cudaAware: b.cudaAware || f.cudaAware,
+        uncertain: false,
+        source: `${facts.ref} (nix eval)`,
+      };
     },
     // What nixpkgs' own package brings with it, as the pin says (the bundle's is PyPI's metadata).
     deps: (name) => {

@@ -23,6 +23,8 @@ export type Availability = Record<string, { cpu: true | string; cuda: true | str
 export interface PinPackage {
   version: string | null;
   cudaAware: boolean;
+  /** Whether nixpkgs builds it with native inputs (C/C++ libraries, a compiler toolchain, Rust, CUDA): then it is not pure Python. */
+  native?: boolean;
   /** The Python packages (pnames) nixpkgs brings with it, the whole propagated closure (Python packages only). */
   closure?: string[];
   on: Availability;
@@ -96,6 +98,15 @@ export function pinExpression(
     if !(safe (ps ? \${name} && builtins.isAttrs ps.\${name}) false) then null else {
       version = safe (ps.\${name}.version or null) null;
       cudaAware = safe (let a = ps.\${name}.override.__functionArgs or { }; in a ? cudaSupport || a ? cudaPackages) false;
+      # Native inputs: a library it links (buildInputs that are not Python packages), or a compiler toolchain
+      # among its build tools (setup hooks such as pythonImportsCheckHook do not count).
+      native = safe (let
+        p = ps.\${name};
+        isPy = d: builtins.isAttrs d && (d ? pythonModule || d ? pythonVersion);
+        libs = builtins.filter (d: builtins.isAttrs d && !(isPy d)) (p.buildInputs or [ ]);
+        tools = (p.nativeBuildInputs or [ ]) ++ (p.build-system or [ ]);
+        toolchain = builtins.filter (d: builtins.isAttrs d && builtins.match "(.*-)?(cmake|ninja|pkg-config|meson|meson-python|cython|pybind11|nanobind|scikit-build-core|scikit-build|setuptools-rust|maturin|cargo|rustc|cuda_nvcc|gfortran|swig)(-[0-9].*)?" (nameOf d) != null) tools;
+      in libs != [ ] || toolchain != [ ] || (p.format or "") == "wheel" && builtins.match ".*none-any.*" (p.src.name or "") == null) false;
       # The Python packages nixpkgs brings with it (its propagated closure, interpreter left out).
       closure = safe (builtins.filter (n: n != "?") (map nameOf (builtins.filter (d: builtins.isAttrs d && !(d ? pythonVersion)) (ps.\${name}.requiredPythonModules or [ ])))) [ ];
       on = availability py (pkgs: pkgs.\${py}.pkgs.\${name});
@@ -119,7 +130,7 @@ in {
 }
 
 /** Bumped when the expression's answers change shape or meaning: older cached facts are then read again. */
-const FACTS_VERSION = 6;
+const FACTS_VERSION = 7;
 
 /** Where the facts of one locked nixpkgs are kept. */
 function cacheFile(cacheDir: string, lockedUrl: string): string {

@@ -47,6 +47,22 @@ const LOCAL_BUILDS =
  * every Nix package evaluates, recorded in seam.toml, with how to get closer. seam.toml's `python`
  * always wins.
  */
+/**
+ * The Python a wheel's file name allows: `==3.10.*` for a cp310 wheel, `>=3.8` for a cp38-abi3 one;
+ * null for pure (py3) wheels, other interpreters, and URLs that are not wheels.
+ */
+export function wheelPython(url: string): string | null {
+  const file = decodeURIComponent(url.split(/[?#]/)[0].split('/').pop() ?? '');
+  const m = /^[^-]+-[^-]+(?:-\d[^-]*)?-([^-]+)-([^-]+)-[^-]+\.whl$/i.exec(file);
+  if (!m) return null;
+  const tags = m[1].toLowerCase().split('.');
+  const cp = tags.map((t) => /^cp3(\d+)$/.exec(t)).filter((x): x is RegExpExecArray => x !== null);
+  if (!cp.length || cp.length !== tags.length) return null;
+  const minor = Math.min(...cp.map((x) => Number(x[1])));
+  if (m[2].toLowerCase() === 'abi3') return `>=3.${minor}`;
+  return cp.length === 1 ? `==3.${minor}.*` : null;
+}
+
 export function chooseInterpreter(
   manifests: Manifest[],
   requirements: Requirement[],
@@ -55,7 +71,8 @@ export function chooseInterpreter(
   nixAttrs: string[] = [],
 ): InterpreterChoice {
   const problems: Problem[] = [];
-  const specs: { spec: string; where: string; at: { path: string; line: number; column: number } }[] = [];
+  /** `hard`: uv enforces it (a wheel's CPython tag): the nearest built set does not replace it. */
+  const specs: { spec: string; where: string; at: { path: string; line: number; column: number }; hard?: boolean }[] = [];
   for (const m of manifests)
     if (m.python?.specifier)
       specs.push({
@@ -72,6 +89,18 @@ export function chooseInterpreter(
     ) {
       specs.push({ spec: r.specifier, where: `${nodePath.basename(r.source.path)}:${r.source.line}`, at: r.source });
     }
+  }
+  // A direct wheel URL built for one CPython (text-generation-webui's cp310 wheels) installs only there.
+  for (const r of requirements) {
+    // Wheels chosen by a python_version marker are alternatives for several Pythons, not a constraint.
+    const tag = r.url && !/python_(full_)?version/.test(r.marker ?? '') ? wheelPython(r.url) : null;
+    if (tag && !specs.some((s) => s.spec === tag))
+      specs.push({
+        spec: tag,
+        where: `${nodePath.basename(r.source.path)}:${r.source.line} (a ${tag.replace(/^[=>]+|\.\*$/g, '')} wheel)`,
+        at: r.source,
+        hard: true,
+      });
   }
   const requested = specs.length ? [...new Set(specs.map((s) => s.spec))].join(',') : null;
   const sets = k.pythons;
@@ -125,7 +154,8 @@ export function chooseInterpreter(
   const fits = sets.filter((s) => specs.every((x) => minorSatisfies(s.version, x.spec)));
   if (fits.includes(dflt)) return choice(dflt, `${from} → ${dflt.attr}, nixpkgs' default (built by the binary caches)`);
   // The team's own pyproject.toml is the uv project: uv refuses a .venv outside its requires-python.
-  const bound = config.uvPyproject ? specs.filter((s) => s.at.path === config.uvPyproject) : [];
+  // So are the CPython tags of direct wheel URLs: uv installs a cp310 wheel on 3.10 only.
+  const bound = specs.filter((s) => s.hard || (config.uvPyproject && s.at.path === config.uvPyproject));
   const uvAccepts = (set: PythonSet) => bound.every((x) => minorSatisfies(set.version, x.spec));
   /** The Nix packages that do not evaluate with this Python set (on x86_64-linux, the cpu shell), with why. */
   const fails = (set: PythonSet) =>
@@ -160,7 +190,7 @@ export function chooseInterpreter(
     if (local) {
       warn(
         'plan/python-not-built',
-        `${from}: ${local.attr} is the newest Python that fits${bound.length ? " (your pyproject.toml's requires-python, which uv enforces, excludes every set the binary caches build)" : ''}, and ${LOCAL_BUILDS}`,
+        `${from}: ${local.attr} is the newest Python that fits${bound.length ? ` (${bound.some((b) => b.hard) ? 'the wheels named by URL install on no other Python' : "your pyproject.toml's requires-python, which uv enforces,"} excludes every set the binary caches build)` : ''}, and ${LOCAL_BUILDS}`,
       );
       return choice(local, `${from} → ${local.attr} (not built by the binary caches: local builds)`);
     }

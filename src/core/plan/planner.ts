@@ -227,6 +227,20 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
     else p.warnings.push(`owner = "nix" in seam.toml, but nixpkgs has no python3Packages.${name}; uv installs it`);
     return p;
   }
+  const attr = k.hasAttr(name);
+  if (attr && k.pureWheel(name)) {
+    const p = base(w, both('uv'), 'pure-python');
+    p.nixAttr = { cpu: attr, cuda: attr };
+    return p;
+  }
+  if (attr) {
+    // Pure Python only when Seam knows it (a py3-none-any wheel, or nixpkgs builds it without native
+    // inputs, as the pin says): otherwise Nix builds it, so nothing compiled comes from a wheel.
+    const p = base(w, both('nix'), k.nativeSignal(name) ? 'native' : 'maybe-native');
+    p.nixAttr = { cpu: attr, cuda: attr };
+    p.versionUncertain = true;
+    return p;
+  }
   const signal = k.nativeSignal(name);
   if (signal) {
     const p = base(w, both('uv'), 'native-not-in-nixpkgs');
@@ -235,13 +249,12 @@ function decide(w: Wanted, k: Knowledge, config: PlanConfig): PlannedPackage {
     );
     return p;
   }
-  const attr = k.hasAttr(name);
-  if (attr) {
-    const p = base(w, both('uv'), 'pure-python');
-    p.nixAttr = { cpu: attr, cuda: attr };
-    return p;
-  }
-  return base(w, both('uv'), 'not-in-nixpkgs');
+  const p = base(w, both('uv'), 'not-in-nixpkgs');
+  if (!k.pureWheel(name))
+    p.warnings.push(
+      `${name}: nixpkgs lacks it and Seam does not know whether it ships compiled code: uv installs it (a wheel where PyPI has one for this platform, else it builds from source); if it needs a system library, add that library to the Nix shell`,
+    );
+  return p;
 }
 
 /** The knowledge entry for a wanted package (through its conda mapping where there is one). */
@@ -494,7 +507,8 @@ export function explain(p: PlannedPackage): string {
     'cuda-aware': 'CUDA-aware',
     closure: `needed by ${p.neededBy?.join(', ') ?? 'a Nix package'}, so uv must not install a second copy`,
     'pure-python': 'pure Python',
-    'not-in-nixpkgs': 'not in nixpkgs; pure Python as far as Seam knows',
+    'not-in-nixpkgs': 'not in nixpkgs, and not known to ship compiled code',
+    'maybe-native': 'nixpkgs has it, and Seam does not know it to be pure Python (read the pin to know)',
     'native-not-in-nixpkgs': 'builds native code, but nixpkgs lacks it',
     'name-trap': "nixpkgs' package of this name is a different project",
     'system-package': 'a non-Python tool or library from nixpkgs',

@@ -14,6 +14,7 @@ export type Reason =
   | 'closure'
   | 'pure-python'
   | 'not-in-nixpkgs'
+  | 'maybe-native'
   | 'native-not-in-nixpkgs'
   | 'name-trap'
   | 'system-package'
