@@ -325,6 +325,7 @@ export class ProjectSnapshot {
         seamVersion: version,
         plan: this.plan,
         pin: this.pin ?? undefined,
+        generatedPyproject: this.userPyproject ? null : this.file('pyproject.toml'),
         updatePyproject: options.updatePyproject && this.userPyproject ? (this.file('pyproject.toml') ?? undefined) : undefined,
       }),
     );

@@ -175,6 +175,15 @@ describe('the uv layer in daily use: a real uv in a real Seam shell (miniature n
     assert.deepEqual(foreignTorch(site), [], 'and still no second torch, nor its CUDA wheels');
   });
 
+  it('seam convert after uv add keeps the added package (the file uv edited is not "edited by hand")', () => {
+    const c = spawnSync(process.execPath, [CLI, 'convert', root], { cwd: root, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /replace {3}pyproject\.toml {2}\(uv add or uv remove changed its dependencies: kept torchmetrics/);
+    const pyproject = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
+    assert.match(pyproject, /^dependencies = \[\n {2}"rich>=13",\n {2}"torchmetrics>=[^"]+",\n\]/m);
+    assert.match(pyproject, /^uv-added = \[\n {2}"torchmetrics>=/m);
+  });
+
   it(".venv/bin/torchrun (Nix's entry point) runs the venv's Python, so the script imports the uv packages", () => {
     const r = shell('.venv/bin/torchrun train.py');
     assert.equal(r.status, 0, r.stderr);

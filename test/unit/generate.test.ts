@@ -305,6 +305,42 @@ describe('the uv project', () => {
     assert.match(report, /Your pyproject\.toml is yours, so Seam did not change it/);
     assert.match(report, /constraint-dependencies = \[\n\s+"numpy==2\.3\.3",/);
   });
+  it('keeps what uv add put into its pyproject.toml, brings back what uv remove took that a manifest asks for, and still blocks other edits', async () => {
+    const root = tree({ 'requirements.txt': 'rich>=13\nclick\n' });
+    const write = async () => {
+      const files = convertDir(root).files;
+      const planned = planWrites(root, files, false);
+      if (!planned.some((w) => w.action === 'blocked')) await applyWrites(root, planned);
+      return planned.find((w) => w.path === 'pyproject.toml')!;
+    };
+    await write();
+    const file = path.join(root, 'pyproject.toml');
+    const first = fs.readFileSync(file, 'utf8');
+    assert.match(first, /\[tool\.seam\]\n#.*\ndependencies = \[\n {2}"click",\n {2}"rich>=13",\n\]/);
+    // What `uv add torchmetrics` does to the file (one line into the array, nothing else).
+    fs.writeFileSync(file, first.replace('  "rich>=13",\n]', '  "rich>=13",\n  "torchmetrics>=1.9.0",\n]'));
+    assert.equal(ownership(fs.readFileSync(file, 'utf8')), 'edited');
+    const carried = await write();
+    assert.equal(carried.action, 'replace', carried.note);
+    assert.match(carried.note ?? '', /kept torchmetrics>=1\.9\.0/);
+    const second = fs.readFileSync(file, 'utf8');
+    assert.equal(ownership(second), 'seam', "Seam's file again, signed");
+    assert.match(second, /dependencies = \[\n {2}"click",\n {2}"rich>=13",\n {2}"torchmetrics>=1\.9\.0",\n\]/);
+    assert.match(second, /uv-added = \[\n {2}"torchmetrics>=1\.9\.0",\n\]/);
+    assert.equal((await write()).action, 'unchanged', 'and the next convert keeps it, unchanged');
+    // uv remove of a package the manifests ask for: it comes back, and the plan says why.
+    fs.writeFileSync(file, second.replace('  "click",\n  "rich>=13",', '  "rich>=13",'));
+    assert.equal((await write()).action, 'replace');
+    assert.match(fs.readFileSync(file, 'utf8'), /^ {2}"click",$/m);
+    assert.match(
+      fs.readFileSync(path.join(root, 'seam-plan.txt'), 'utf8'),
+      /click: removed from pyproject\.toml \(uv remove\), but the manifests ask for it/,
+    );
+    // Any other edit is the user's: blocked, as before.
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('package = false', 'package = true'));
+    assert.equal((await write()).action, 'blocked');
+  });
+
   it('names the project from the manifests or the folder, always as a name uv accepts', () => {
     const dir = tree({ 'environment.yml': 'name: My_Env\ndependencies: [numpy]\n' });
     assert.equal(projectName(readProject(findManifests(dir)), dir), 'my-env');

@@ -22,6 +22,8 @@ export interface GeneratedFile {
   path: string;
   content: string;
   mode: WriteMode;
+  /** For Seam's file edited since: the edits are carried into `content` (uv add's dependencies), so it is replaced, with this note. */
+  adopts?: string;
 }
 
 export interface PlannedWrite {
@@ -158,6 +160,7 @@ export function planWrites(root: string, files: GeneratedFile[], force: boolean)
     if (owner === 'missing') return { path: f.path, action: 'create', before, after, backup: false };
     if (before === after) return { path: f.path, action: 'unchanged', before, after, backup: false };
     if (owner === 'seam') return { path: f.path, action: 'replace', before, after, backup: false };
+    if (owner === 'edited' && f.adopts) return { path: f.path, action: 'replace', note: f.adopts, before, after, backup: false };
     const why = owner === 'edited' ? 'Seam generated it, but it was edited by hand since' : 'Seam did not write it';
     if (!force)
       return {
