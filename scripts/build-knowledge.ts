@@ -101,46 +101,41 @@ for (const e of conda.entries) {
   };
 }
 
+/** Each [[package]] of the real uv.lock files: its file, normalized name and text. */
+function* lockPackages(): Generator<{ file: string; n: string; block: string }> {
+  const dir = path.join(DATA, 'uv-locks');
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.uv.lock'))
+    .sort())
+    for (const block of fs.readFileSync(path.join(dir, file), 'utf8').split(/\n(?=\[\[package\]\])/)) {
+      const name = /^name = "([^"]+)"/m.exec(block)?.[1];
+      if (name) yield { file, n: normalizeName(name), block };
+    }
+}
+
 // Python dependencies of the packages Nix owns, from real uv.lock files (the closure).
 const deps: Record<string, { deps: string[]; source: string }> = {};
-const locksDir = path.join(DATA, 'uv-locks');
-for (const file of fs
-  .readdirSync(locksDir)
-  .filter((f) => f.endsWith('.uv.lock'))
-  .sort()) {
-  const text = fs.readFileSync(path.join(locksDir, file), 'utf8');
-  for (const block of text.split(/\n(?=\[\[package\]\])/)) {
-    const name = /^name = "([^"]+)"/m.exec(block)?.[1];
-    if (!name) continue;
-    const n = normalizeName(name);
-    const entry = packages[n];
-    if (!entry || !(entry.native || entry.cudaAware) || deps[n]) continue;
-    const list = /^dependencies = \[([\s\S]*?)^\]/m.exec(block)?.[1] ?? '';
-    const names = [...list.matchAll(/name = "([^"]+)"/g)].map((m) => normalizeName(m[1]));
-    // nvidia-* and triton wheels are the wheel's own CUDA runtime: Nix provides CUDA itself.
-    const python = [
-      ...new Set(names.filter((d) => !/^nvidia-|^triton$|^pytorch-triton|^cuda-(bindings|toolkit|pathfinder|python)$/.test(d))),
-    ].sort();
-    if (python.length) deps[n] = { deps: python, source: `shared/data/uv-locks/${file}` };
-  }
+for (const { file, n, block } of lockPackages()) {
+  const entry = packages[n];
+  if (!entry || !(entry.native || entry.cudaAware) || deps[n]) continue;
+  const list = /^dependencies = \[([\s\S]*?)^\]/m.exec(block)?.[1] ?? '';
+  const names = [...list.matchAll(/name = "([^"]+)"/g)].map((m) => normalizeName(m[1]));
+  // nvidia-* and triton wheels are the wheel's own CUDA runtime: Nix provides CUDA itself.
+  const python = [
+    ...new Set(names.filter((d) => !/^nvidia-|^triton$|^pytorch-triton|^cuda-(bindings|toolkit|pathfinder|python)$/.test(d))),
+  ].sort();
+  if (python.length) deps[n] = { deps: python, source: `shared/data/uv-locks/${file}` };
 }
 
 // What real uv.lock files show of each distribution's wheels: only py3-none-any wheels is the evidence
 // that a package is pure Python; a platform wheel is evidence of compiled code.
 const pureWheels = new Set<string>();
-for (const file of fs
-  .readdirSync(locksDir)
-  .filter((f) => f.endsWith('.uv.lock'))
-  .sort()) {
-  const text = fs.readFileSync(path.join(locksDir, file), 'utf8');
-  for (const block of text.split(/\n(?=\[\[package\]\])/)) {
-    const name = /^name = "([^"]+)"/m.exec(block)?.[1];
-    const wheels = [...block.matchAll(/\/([^/"]+\.whl)"/g)].map((m) => m[1]);
-    if (!name || !wheels.length) continue;
-    const n = normalizeName(name);
-    if (wheels.every((w) => /-none-any\.whl$/.test(w))) pureWheels.add(n);
-    else nativeSignals[n] ??= `platform wheels only (shared/data/uv-locks/${file})`;
-  }
+for (const { file, n, block } of lockPackages()) {
+  const wheels = [...block.matchAll(/\/([^/"]+\.whl)"/g)].map((m) => m[1]);
+  if (!wheels.length) continue;
+  if (wheels.every((w) => /-none-any\.whl$/.test(w))) pureWheels.add(n);
+  else nativeSignals[n] ??= `platform wheels only (shared/data/uv-locks/${file})`;
 }
 for (const n of Object.keys(nativeSignals)) pureWheels.delete(n);
 

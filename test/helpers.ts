@@ -65,3 +65,31 @@ export function nixEnv(): NodeJS.ProcessEnv {
 }
 
 export const NIXPKGS_STUB = path.join(FIXTURES, 'nixpkgs-stub');
+
+/**
+ * What the uv-layer tests need — nix, the miniature nixpkgs, a real uv, PyPI, the CLI bundle — or
+ * SKIPPED with the reason (under CI=true a missing uv or PyPI is a failure). Returns uv's path.
+ */
+export async function needUvLayer(ctx: Mocha.Context): Promise<string> {
+  const need = (why: string): never => {
+    if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
+    return skipBecause(ctx, why);
+  };
+  if (!which('nix')) skipBecause(ctx, 'nix is not installed');
+  if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(ctx, `no miniature nixpkgs at ${MINI}`);
+  const local = path.join(os.homedir(), '.local', 'bin', 'uv');
+  const uv = which('uv') ?? (fs.existsSync(local) ? local : null);
+  if (!uv) return need('uv is not installed (pip install uv)');
+  try {
+    const r = await fetch('https://pypi.org/simple/pip/', {
+      signal: AbortSignal.timeout(15_000),
+      headers: { Accept: 'application/vnd.pypi.simple.v1+json' },
+    });
+    if (!r.ok) need(`PyPI answered ${r.status}`);
+  } catch (e) {
+    need(`PyPI cannot be reached (${(e as Error).message})`);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))
+    execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  return uv;
+}

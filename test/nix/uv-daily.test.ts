@@ -16,24 +16,10 @@ import { NIX_SHIM_SUMMARY } from '../../src/core/check/contract';
 import { parseUvLock } from '../../src/core/check/uvlock';
 import { nixCompatibility } from '../../src/core/env/compat';
 import { runProcess } from '../../src/core/env/process';
-import { MINI, nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
+import { MINI, needUvLayer, nixEnv, ROOT, tree } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const UV_CACHE = path.join(os.homedir(), '.cache', 'seam-test-uv');
-
-function uvBinary(): string | null {
-  const local = path.join(os.homedir(), '.local', 'bin', 'uv');
-  return which('uv') ?? (fs.existsSync(local) ? local : null);
-}
-
-async function pypiReachable(): Promise<string | null> {
-  try {
-    const r = await fetch('https://pypi.org/simple/pip/', { signal: AbortSignal.timeout(15_000) });
-    return r.ok ? null : `PyPI answered ${r.status}`;
-  } catch (e) {
-    return `PyPI cannot be reached (${(e as Error).message})`;
-  }
-}
 
 /**
  * A copy of the miniature whose torch ships torchrun as real torch does (entry_points.txt →
@@ -94,17 +80,7 @@ describe('the uv layer in daily use: a real uv in a real Seam shell (miniature n
     });
 
   before(async function () {
-    const need = (why: string) => {
-      if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
-      skipBecause(this, why);
-    };
-    if (!which('nix')) skipBecause(this, 'nix is not installed');
-    if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(this, `no miniature nixpkgs at ${MINI}`);
-    uv = uvBinary() ?? '';
-    if (!uv) need('uv is not installed (pip install uv)');
-    const offline = await pypiReachable();
-    if (offline) need(offline);
-    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    uv = await needUvLayer(this);
     const mini = miniWithTorchrun();
     // The miniature's interpreters are the host's python3: the plan uses its version so uv finds it.
     const host = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
@@ -222,17 +198,7 @@ describe("local projects in a real Seam shell: -e . on sys.path, a package that 
   let root = '';
   let env: NodeJS.ProcessEnv = {};
   before(async function () {
-    const need = (why: string) => {
-      if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
-      skipBecause(this, why);
-    };
-    if (!which('nix')) skipBecause(this, 'nix is not installed');
-    if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(this, `no miniature nixpkgs at ${MINI}`);
-    const uv = uvBinary();
-    if (!uv) return need('uv is not installed (pip install uv)');
-    const offline = await pypiReachable();
-    if (offline) need(offline);
-    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    const uv = await needUvLayer(this);
     const host = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
     // A real setuptools (from PyPI) for the miniature's Nix environment, which ./ext builds with: 70.3 builds wheels
     // itself and uses its own vendored packaging (71 and later prefer an installed one: here the miniature's stand-in).

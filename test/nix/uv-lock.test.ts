@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseUvLock } from '../../src/core/check/uvlock';
-import { MINI, nixEnv, ROOT, skipBecause, tree, which } from '../helpers';
+import { MINI, needUvLayer, nixEnv, ROOT, tree } from '../helpers';
 import { LOCAL_PROJECTS, PIN_PROJECTS, SHAPES } from '../support/projects';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -26,12 +26,6 @@ const REFUSED: Record<string, { because: RegExp; code: string }> = {
 };
 /** Its URLs point at hosts that do not exist (example.com with shell and Nix syntax): nothing to resolve. */
 const UNREACHABLE = new Set(['hostile names and URLs']);
-
-function uvBinary(): string | null {
-  return (
-    which('uv') ?? (fs.existsSync(path.join(os.homedir(), '.local', 'bin', 'uv')) ? path.join(os.homedir(), '.local', 'bin', 'uv') : null)
-  );
-}
 
 /** An interpreter of Python `version` on this host (uv needs one to lock for ==X.Y.*), or null. */
 function interpreter(uv: string, version: string): string | null {
@@ -47,33 +41,11 @@ function interpreter(uv: string, version: string): string | null {
   return null;
 }
 
-async function pypiReachable(): Promise<string | null> {
-  try {
-    const r = await fetch('https://pypi.org/simple/pip/', {
-      signal: AbortSignal.timeout(15_000),
-      headers: { Accept: 'application/vnd.pypi.simple.v1+json' },
-    });
-    return r.ok ? null : `PyPI answered ${r.status}`;
-  } catch (e) {
-    return `PyPI cannot be reached (${(e as Error).message})`;
-  }
-}
-
 describe('the uv layer: uv lock with a real uv against PyPI, constrained to the miniature nixpkgs', function () {
   this.timeout(900_000);
   let uv = '';
   before(async function () {
-    const need = (why: string) => {
-      if (process.env.CI === 'true') throw new Error(`CI=true needs the uv layer tested: ${why}`);
-      skipBecause(this, why);
-    };
-    if (!which('nix')) skipBecause(this, 'nix is not installed');
-    if (!fs.existsSync(path.join(MINI, 'flake.nix'))) skipBecause(this, `no miniature nixpkgs at ${MINI}`);
-    uv = uvBinary() ?? '';
-    if (!uv) need('uv is not installed (pip install uv)');
-    const offline = await pypiReachable();
-    if (offline) need(offline);
-    if (!fs.existsSync(CLI)) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    uv = await needUvLayer(this);
   });
 
   for (let [name, files] of Object.entries({ ...SHAPES, ...LOCAL_PROJECTS, ...PIN_PROJECTS })) {
