@@ -4,10 +4,12 @@
  * NVIDIA's driver table bundled in Seam's knowledge (checked against what nvidia-smi itself says).
  */
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DRIVER_ONLY_DIRS, driverShellCode } from '../../src/core/env/driver';
 import { cudaCeiling, detectMachine, familyRuns, libcudaDir, parseGpuQuery, parseNvidiaSmi, recommendTarget } from '../../src/core/env/gpu';
-import { SHARED } from '../helpers';
+import { SHARED, tree } from '../helpers';
 
 const GPU = path.join(SHARED, 'data', 'gpu');
 const read = (f: string) => fs.readFileSync(path.join(GPU, f), 'utf8');
@@ -92,5 +94,37 @@ describe('GPU detection (real tool outputs)', () => {
     assert.deepEqual(recommendTarget(detectMachine(none), '12.9'), { target: 'cpu', reason: 'no NVIDIA GPU found' });
     assert.equal(familyRuns('525.60.13', '12.9'), true);
     assert.equal(familyRuns('520.61.05', '12.0'), false);
+  });
+});
+
+describe("the cuda shell's driver folder (the shellHook's code, run by bash with a fake ldconfig)", () => {
+  it("puts a folder holding only the host driver's libraries first on LD_LIBRARY_PATH, and says so when there is no driver", function () {
+    if (DRIVER_ONLY_DIRS.some((d) => fs.existsSync(d))) this.skip(); // NixOS or WSL: their driver folder wins, as it should
+    const host = tree({ 'libcuda.so.1': '', 'libnvidia-ml.so.1': '', 'libstdc++.so.6': '', 'libz.so.1': '' });
+    const bin = tree({ ldconfig: `#!/bin/sh\necho '\tlibcuda.so.1 (libc6,x86-64) => ${host}/libcuda.so.1'\n` });
+    fs.chmodSync(path.join(bin, 'ldconfig'), 0o755);
+    const cache = tree({});
+    const run = (pathDirs: string) =>
+      spawnSync('bash', ['-c', `${driverShellCode()}\nprintf '%s' "$LD_LIBRARY_PATH"`], {
+        encoding: 'utf8',
+        env: { PATH: `${pathDirs}:/usr/bin:/bin`, HOME: cache, XDG_CACHE_HOME: cache, LD_LIBRARY_PATH: '/nix/store/x-cuda-stubs/lib' },
+      });
+    const r = run(bin);
+    assert.equal(r.status, 0, r.stderr);
+    const [first, rest] = r.stdout.split(':');
+    assert.equal(rest, '/nix/store/x-cuda-stubs/lib', 'ahead of the stubs');
+    assert.equal(path.dirname(first), path.join(cache, 'seam', 'driver-libs'));
+    assert.deepEqual(
+      fs.readdirSync(first).sort(),
+      ['libcuda.so.1', 'libnvidia-ml.so.1'],
+      "only the driver's libraries, not the host's libstdc++",
+    );
+    assert.equal(fs.readlinkSync(path.join(first, 'libcuda.so.1')), path.join(host, 'libcuda.so.1'));
+    // No driver in ldconfig's cache: nothing exported, and a message.
+    const none = tree({ ldconfig: '#!/bin/sh\nexit 0\n' });
+    fs.chmodSync(path.join(none, 'ldconfig'), 0o755);
+    const n = run(none);
+    assert.equal(n.stdout, '/nix/store/x-cuda-stubs/lib');
+    assert.match(n.stderr, /no NVIDIA driver found/);
   });
 });
