@@ -35,13 +35,15 @@ Commands:
                                --cache: ask the binary caches what each shell would download and
                                what it would build here (heavy builds named); nothing is built.
   explain PKG [PATH...]        Why PKG goes to Nix or uv (also for a package no manifest names).
-  convert [DIR] [--dry-run] [--force] [--update-pyproject] [--nixpkgs REF]
+  convert [DIR] [--dry-run] [--force] [--update-pyproject] [--no-stage] [--nixpkgs REF]
                                Write flake.nix (cpu and cuda shells), seam.toml (once), the uv
                                project, .gitignore lines and seam-plan.txt, all or nothing.
                                --dry-run prints the diff; --force replaces files Seam did not
                                write (a copy goes to .seam/backup/). Manifests are never touched,
                                except with --update-pyproject: Seam's constraint block in your
-                               pyproject.toml's [tool.uv] (with a backup).
+                               pyproject.toml's [tool.uv] (with a backup). In a git repository
+                               the files Seam generated are staged (git add, no commit: a flake
+                               sees only tracked files); --no-stage leaves that to you.
   pin [DIR] [--nixpkgs REF] [--dry-run] [--force]
                                Move flake.lock's nixpkgs to the newest revision of its reference,
                                unless the CUDA caches lack torch's CUDA build there while they have

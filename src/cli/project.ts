@@ -4,9 +4,11 @@ import * as nodePath from 'node:path';
 import { describeCache } from '../core/env/caches';
 import { type CompatResult, nixCompatibility } from '../core/env/compat';
 import { seamCacheDir } from '../core/env/driver';
+import { inGitRepository, stageGenerated } from '../core/env/git';
 import { evaluateShells, nixSyntaxError } from '../core/env/nix';
 import { runProcess } from '../core/env/process';
 import { errorMessage, type Problem, SeamError } from '../core/errors';
+import { pathsToStage } from '../core/generate/convert';
 import {
   land,
   needsRecovery,
@@ -41,11 +43,17 @@ const where = (root: string, p: Problem) =>
 
 export async function convert(args: string[], io: ProjectIo): Promise<number> {
   const flags = parseFlags('convert', args, io, {
-    switches: { '--dry-run': 'dry-run', '-n': 'dry-run', '--force': 'force', '--update-pyproject': 'update-pyproject' },
+    switches: {
+      '--dry-run': 'dry-run',
+      '-n': 'dry-run',
+      '--force': 'force',
+      '--update-pyproject': 'update-pyproject',
+      '--no-stage': 'no-stage',
+    },
     values: ['--nixpkgs'],
   });
   if (typeof flags === 'number') return flags;
-  const [dryRun, force, updatePyproject] = ['dry-run', 'force', 'update-pyproject'].map((f) => flags.switches.has(f));
+  const [dryRun, force, updatePyproject, noStage] = ['dry-run', 'force', 'update-pyproject', 'no-stage'].map((f) => flags.switches.has(f));
   const root = rootFrom('convert', flags.positional, io);
   if (typeof root === 'number') return root;
   // Ctrl-C and SIGTERM stop the write between two steps and put every file back before exit.
@@ -56,7 +64,7 @@ export async function convert(args: string[], io: ProjectIo): Promise<number> {
     // One writer per project: a second convert waits here, then plans against what the first wrote.
     return await withProjectLock(root, 'seam convert', async () => {
       reportRecovery(root, recover(root), io);
-      return convertLocked(root, { dryRun, force, updatePyproject, nixpkgs: flags.values['--nixpkgs'] }, io, stop.signal);
+      return convertLocked(root, { dryRun, force, updatePyproject, noStage, nixpkgs: flags.values['--nixpkgs'] }, io, stop.signal);
     });
   } catch (e) {
     if (!(e instanceof SeamError)) throw e;
@@ -126,7 +134,13 @@ export async function recoverIfInterrupted(root: string, io: Pick<ProjectIo, 'er
 
 async function convertLocked(
   root: string,
-  { dryRun, force, updatePyproject, nixpkgs }: { dryRun: boolean; force: boolean; updatePyproject: boolean; nixpkgs?: string },
+  {
+    dryRun,
+    force,
+    updatePyproject,
+    noStage,
+    nixpkgs,
+  }: { dryRun: boolean; force: boolean; updatePyproject: boolean; noStage: boolean; nixpkgs?: string },
   io: ProjectIo,
   signal: AbortSignal,
 ): Promise<number> {
@@ -235,8 +249,16 @@ async function convertLocked(
     );
     for (const [t, c] of Object.entries(caches)) io.out(`Binary caches: ${describeCache(t, c)}\n`);
   }
+  // A flake in a git repository sees only tracked files: stage exactly what Seam generated (no commit).
+  const toStage = pathsToStage(conversion.files, writes);
+  const staged = noStage ? null : await stageGenerated(root, toStage, { env: io.env as NodeJS.ProcessEnv, signal });
+  if (staged && 'staged' in staged && staged.staged.length)
+    io.out(`Staged for git (git add, nothing committed; --no-stage to leave it to you): ${staged.staged.join(' ')}\n`);
+  else if (staged && 'skipped' in staged && staged.skipped !== 'not a git repository')
+    io.err(`seam convert: not staged: ${staged.skipped}\n`);
+  const mustAdd = (noStage || (staged && 'skipped' in staged)) && inGitRepository(root);
   io.out(
-    `Next: git add ${conversion.files.map((f) => f.path).join(' ')} (a flake sees only files git tracks), then nix develop${cuda ? ' (cpu) or nix develop .#cuda' : ''}\n`,
+    `Next: ${mustAdd ? `git add ${toStage.join(' ')} (a flake sees only files git tracks), then ` : ''}nix develop${cuda ? ' (cpu) or nix develop .#cuda' : ''}\n`,
   );
   if (cuda)
     io.out(

@@ -1,8 +1,9 @@
 /** "Convert to reproducible env": compute, preview-able, then write all-or-nothing with progress and cancel. */
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
+import { stageGenerated } from '../core/env/git';
 import { nixSyntaxError } from '../core/env/nix';
-import type { Conversion } from '../core/generate/convert';
+import { type Conversion, pathsToStage } from '../core/generate/convert';
 import { applyWrites, type PlannedWrite, planWrites } from '../core/generate/write';
 import { TARGETS } from '../core/plan/types';
 import { settings } from './config';
@@ -114,6 +115,13 @@ export async function convertCommand(
     throw e;
   }
   ws.done(state.folder);
+  // A flake in a git repository sees only tracked files: stage exactly what Seam generated (never a commit).
+  const staged = await stageGenerated(project.root, pathsToStage(prepared.conversion.files, prepared.writes)).catch(
+    (e: Error) => ({ skipped: e.message }) as const,
+  );
+  if ('staged' in staged && staged.staged.length) log.info(`Staged for git (git add, nothing committed): ${staged.staged.join(', ')}`);
+  else if ('skipped' in staged && staged.skipped !== 'not a git repository') log.warn(`Not staged: ${staged.skipped}`);
+  const stagedText = 'staged' in staged && staged.staged.length ? ' Staged them for git (no commit).' : '';
   const written = prepared.writes.filter((w) => w.action === 'create' || w.action === 'replace').map((w) => w.path);
   const plan = prepared.conversion.plan;
   const count = (o: string) => plan.packages.filter((p) => TARGETS.some((t) => p.owner[t] === o)).length;
@@ -128,7 +136,7 @@ export async function convertCommand(
     : '';
   const show = errors.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   void show(
-    `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}${leftOut}`,
+    `Seam: ${state.folder.name} is now a Nix + uv environment (${count('nix')} from Nix, ${count('uv')} from uv). ${written.length ? `Wrote ${written.join(', ')}.` : 'Nothing changed.'}${stagedText}${leftOut}`,
     'Open terminal',
     ...(errors.length ? ['Open file at line'] : ['Open flake.nix']),
   ).then(async (choice) => {

@@ -25,7 +25,21 @@ interface FolderEnv {
   env?: ResolvedEnv;
   terminal?: TerminalEnvironment;
   abort?: AbortController;
+  /** The last resolution's failure, until one succeeds: the status item's click offers its fix. */
+  failure?: ResolveError;
+  /** File changes come in bursts (a convert writes six files): one resolution after the last. */
+  debounce?: ReturnType<typeof setTimeout>;
 }
+
+/** The button that performs each failure's fix. */
+const FIX_LABEL: Record<ResolveError['kind'], string> = {
+  untracked: 'Stage files',
+  download: 'Retry',
+  'nix-missing': 'Open settings',
+  'flakes-disabled': 'Show how',
+  'no-target': 'Convert again',
+  eval: 'Show log',
+};
 
 export class EnvController implements vscode.Disposable {
   private readonly folders = new Map<string, FolderEnv>();
@@ -43,8 +57,10 @@ export class EnvController implements vscode.Disposable {
     private readonly status: StatusController,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    // A folder's files changing (a convert; `git add`, by Seam or in a terminal, which an untracked flake
+    // waits for: the watcher includes .git/index) makes one resolution after the burst.
     this.subscriptions.push(
-      ws.onDidChange((folder) => void this.refresh(folder, 'its files or target changed')),
+      ws.onDidChange((folder) => this.refreshSoon(folder, 'its files or target changed')),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refreshAll('workspace trusted')),
       vscode.workspace.onDidChangeConfiguration((e) => {
         for (const f of ws.folders()) if (e.affectsConfiguration('seam', f)) void this.refresh(f, 'settings changed');
@@ -68,6 +84,55 @@ export class EnvController implements vscode.Disposable {
   detect(): Promise<Machine> {
     this.machine ??= probeGpu().then(detectMachine);
     return this.machine;
+  }
+
+  /** A refresh after a quiet moment: a burst of file events (a convert, a git checkout) makes one resolution. */
+  private refreshSoon(folder: vscode.WorkspaceFolder, reason: string): void {
+    const key = folder.uri.toString();
+    const state = this.folders.get(key) ?? { target: this.ws.target(folder) };
+    this.folders.set(key, state);
+    if (state.debounce) clearTimeout(state.debounce);
+    state.debounce = setTimeout(() => {
+      state.debounce = undefined;
+      void this.refresh(folder, reason);
+    }, 300);
+  }
+
+  /** Performs the fix of the folder's last failure (the status item's click, the toast's button). */
+  async fix(folder: vscode.WorkspaceFolder | undefined = this.ws.activeFolder() ?? this.ws.folders()[0]): Promise<void> {
+    if (!folder) return;
+    const failure = this.folders.get(folder.uri.toString())?.failure;
+    if (!failure) {
+      await vscode.commands.executeCommand('seam.selectTarget');
+      return;
+    }
+    switch (failure.kind) {
+      case 'untracked': {
+        const project = this.ws.snapshot(folder);
+        const { planWrites } = await import('../core/generate/write');
+        const { pathsToStage } = await import('../core/generate/convert');
+        const { stageGenerated } = await import('../core/env/git');
+        const conversion = project.conversion();
+        const paths = pathsToStage(conversion.files, planWrites(project.root, conversion.files, false));
+        const staged = await stageGenerated(project.root, paths);
+        this.log.info(
+          `${folder.name}: ${'staged' in staged ? `staged ${staged.staged.join(', ')} (git add)` : `not staged: ${staged.skipped}`}`,
+        );
+        await this.refresh(folder, 'files staged in git', true);
+        return;
+      }
+      case 'download':
+        await this.refresh(folder, 'retry', true);
+        return;
+      case 'nix-missing':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'seam.nixPath');
+        return;
+      case 'no-target':
+        await vscode.commands.executeCommand('seam.convert');
+        return;
+      default:
+        this.log.show();
+    }
   }
 
   async refreshAll(reason: string): Promise<void> {
@@ -108,7 +173,7 @@ export class EnvController implements vscode.Disposable {
           title: `Seam: resolving the ${state.target} environment of ${folder.name}`,
           cancellable: show,
         },
-        (_p, token) => {
+        (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           return resolveEnv({
             root,
@@ -117,23 +182,43 @@ export class EnvController implements vscode.Disposable {
             cacheDir: this.cacheDir,
             signal: abort.signal,
             log: (l) => this.log.info(l),
+            // The shellHook's own words while it makes .venv and runs uv (uv lock, uv sync).
+            progress: (l) => progress.report({ message: l.replace(/^seam: /, '').slice(0, 120) }),
           });
         },
       );
       if (abort.signal.aborted || this.ws.target(folder) !== state.target) return undefined;
-      this.log.info(`${folder.name}: resolved ${state.target} in ${resolved.env.nixMs} ms (${reason})`);
+      state.failure = undefined;
+      const hook = resolved.env.hook;
+      this.log.info(
+        `${folder.name}: resolved ${state.target} in ${resolved.env.nixMs} ms${hook ? `, .venv and uv in ${hook.ms} ms` : ''} (${reason})`,
+      );
+      for (const m of hook?.messages ?? []) this.log.warn(`${folder.name}: ${m}`);
+      if (hook?.failed) this.log.error(`${folder.name}: the shellHook failed (${hook.failed}): terminals get the Nix packages only`);
       return await this.apply(folder, resolved.env, reason);
     } catch (e) {
       if ((e as Error).name === 'AbortError') return undefined;
       const err = e instanceof ResolveError ? e : undefined;
       this.log.error(`${folder.name}: could not resolve ${state.target}: ${errorMessage(e)}${err?.output ? `\n${err.output}` : ''}`);
+      state.failure = err;
+      const short = {
+        'nix-missing': 'nix missing',
+        'flakes-disabled': 'flakes off',
+        untracked: 'files not staged',
+        download: 'offline',
+      } as Record<string, string>;
       this.status.emit(folder, {
         type: 'unresolved',
-        problem: `${errorMessage(e)}${err ? ` — fix: ${err.fix}` : ''}`,
-        short: err?.kind === 'nix-missing' ? 'nix missing' : err?.kind === 'flakes-disabled' ? 'flakes off' : 'error',
+        problem: `${errorMessage(e)}${err ? ` — fix: ${err.fix}${err.kind === 'untracked' ? ' (click here)' : ''}` : ''}`,
+        short: (err && short[err.kind]) ?? 'error',
       });
-      const choice = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}.${err ? ` Fix: ${err.fix}.` : ''}`, 'Show log');
-      if (choice) this.log.show();
+      // A background resolution says it in the status item and the log only (a toast would outlive its cause);
+      // one the user asked for answers with the button that performs the fix.
+      if (show) {
+        const label = err ? FIX_LABEL[err.kind] : 'Show log';
+        const choice = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}.${err ? ` Fix: ${err.fix}.` : ''}`, label);
+        if (choice === label) await (err ? this.fix(folder) : Promise.resolve(this.log.show()));
+      }
       return undefined;
     }
   }
@@ -150,7 +235,7 @@ export class EnvController implements vscode.Disposable {
     for (const k of terminal.unset) c.replace(k, ''); // a collection cannot unset: empty is what PYTHONPATH needs
     if (terminal.path.length) c.prepend('PATH', `${terminal.path.join(':')}:`);
     c.description = new vscode.MarkdownString(
-      `Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\`, ${Object.keys(env.variables).length} variables)`,
+      `Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\` and its shellHook, ${Object.keys(env.variables).length} variables)`,
     );
     this.status.emit(folder, { type: 'resolved', details: await this.details(folder, terminal) });
     this.applied.fire(folder);

@@ -29,6 +29,7 @@ const commands: Record<string, (c: Ctx) => unknown> = {
   'seam.checkContract': async (c) => (await import('./contract')).checkContractCommand(c.ws, c.log),
   'seam.selectTarget': async (c) => (await import('./target')).selectTarget(c.ws, c.env),
   'seam.openTerminal': async (c) => (await import('./target')).openTerminal(c.ws, c.env),
+  'seam.fixEnvironment': (c) => c.env.fix(),
   'seam.showManifests': async (c) => (await import('./manifests')).showManifests(c.ws, c.log),
   'seam.restartServer': (c) => c.lsp.restart(),
   'seam.showLog': (c) => c.log.show(),

@@ -56,5 +56,7 @@ export async function openTerminal(ws: SeamWorkspace, env: EnvController): Promi
   // The folder's environment collection applies to every new terminal; this one is just named for it.
   const terminal = vscode.window.createTerminal({ name: `Seam: ${resolved.target}`, cwd: state.folder.uri });
   terminal.show();
+  // The walkthrough's last step completes on a terminal that really opened in the environment, not on the click.
+  await vscode.commands.executeCommand('setContext', 'seam.terminalOpened', true);
   return terminal;
 }

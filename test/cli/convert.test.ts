@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, SHARED, skipBecause, snapshot, tree } from '../helpers';
+import { ROOT, SHARED, skipBecause, snapshot, tree, which } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 function seam(args: string[], cwd: string): { code: number; out: string; err: string } {
@@ -50,6 +50,30 @@ describe('seam convert (as a process)', function () {
     assert.match(second.out, /unchanged flake\.nix\n {2}keep {6}seam\.toml {2}\(yours now/);
     assert.equal(snapshot(root), after);
     assert.deepEqual(bytes(root, manifests), original);
+  });
+  it('in a git repository stages exactly the files it generated (no commit); --no-stage leaves that to the user', function () {
+    if (!which('git')) this.skip();
+    const root = tree({ 'requirements.txt': 'rich\n', 'notes.txt': 'mine\n' });
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    const r = seam(['convert'], root);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /^Staged for git \(git add, nothing committed; --no-stage to leave it to you\): \.gitignore flake\.nix pyproject\.toml seam-plan\.txt seam\.toml$/m,
+    );
+    assert.match(r.out, /^Next: nix develop/m);
+    const status = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' });
+    for (const f of ['flake.nix', 'seam.toml', 'pyproject.toml', 'seam-plan.txt', '.gitignore'])
+      assert.match(status, new RegExp(`^A  ${f.replace('.', '\\.')}$`, 'm'));
+    assert.match(status, /^\?\? notes\.txt$/m);
+    assert.match(status, /^\?\? requirements\.txt$/m, "the user's own files stay theirs to stage");
+    const other = tree({ 'requirements.txt': 'rich\n' });
+    execFileSync('git', ['init', '-q'], { cwd: other });
+    const n = seam(['convert', '--no-stage'], other);
+    assert.equal(n.code, 0, n.err);
+    assert.doesNotMatch(n.out, /Staged for git/);
+    assert.match(n.out, /^Next: git add .*flake\.nix.* \(a flake sees only files git tracks\), then nix develop/m);
+    assert.equal(execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: other, encoding: 'utf8' }), '');
   });
   it("keeps the user's seam.toml edits and follows them on the next run", () => {
     const root = copyExample();

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { driverLinkFolder } from '../../src/core/env/driver';
+import { stageGenerated } from '../../src/core/env/git';
 import { runProcess } from '../../src/core/env/process';
 import { cachedEnv, ResolveError, type Runner, resolveEnv } from '../../src/core/env/resolve';
 import { applyEnvironment, terminalEnvironment } from '../../src/core/env/terminal';
@@ -121,7 +122,12 @@ describe('environment resolution (real nix print-dev-env)', function () {
       execFileSync('git', ['add', 'README.md'], { cwd: repo });
       const untracked = await fails(opts(repo, cacheDir));
       assert.equal(untracked.kind, 'untracked');
-      assert.match(untracked.fix, /git add flake\.nix/);
+      assert.match(untracked.message, /^flake\.nix is not tracked by git/);
+      assert.match(untracked.fix, /stage the files Seam generated \(git add/);
+      // Staging is the fix: the same resolve then works.
+      const staged = await stageGenerated(repo, ['flake.nix', 'no-such-file']);
+      assert.deepEqual(staged, { staged: ['flake.nix'] });
+      assert.ok((await resolveEnv(opts(repo, cacheDir))).env.variables);
     }
   });
 

@@ -16,6 +16,7 @@ import { NIX_SHIM_SUMMARY } from '../../src/core/check/contract';
 import { parseUvLock } from '../../src/core/check/uvlock';
 import { nixCompatibility } from '../../src/core/env/compat';
 import { runProcess } from '../../src/core/env/process';
+import { resolveEnv } from '../../src/core/env/resolve';
 import { MINI, needUvLayer, nixEnv, ROOT, tree } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -117,6 +118,25 @@ describe('the uv layer in daily use: a real uv in a real Seam shell (miniature n
       "the shell wrote Nix's torch as a wheel without code",
     );
     assert.ok(![...lock.versions.keys()].some((n) => /^(nvidia|cuda)-/.test(n)), 'no nvidia-/cuda- wheel in the lock');
+  });
+
+  it("the editor's resolution makes the whole environment: the dev shell's variables and .venv, from the shell's own shellHook", async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cache-'));
+    const { env: resolved } = await resolveEnv({ root, target: 'cpu', nix: 'nix', cacheDir, env });
+    assert.equal(resolved.hook?.failed, undefined, JSON.stringify(resolved.hook));
+    assert.equal(resolved.variables.VIRTUAL_ENV, path.join(root, '.venv'));
+    assert.equal(resolved.path[0], path.join(root, '.venv', 'bin'), '.venv/bin first, as in the shell');
+    assert.equal(resolved.variables.UV_EXCLUDE, path.join(root, '.venv', 'seam-nix-packages.txt'));
+    assert.equal(resolved.variables.UV_PYTHON, path.join(root, '.venv', 'bin', 'python'));
+    assert.ok(!('LD_LIBRARY_PATH' in resolved.variables));
+    // A terminal with this environment imports a uv package and Nix's torch.
+    const t = spawnSync('python', ['-c', 'import rich, torch; print(torch.__file__)'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...resolved.variables, PATH: [...resolved.path, process.env.PATH].join(':') },
+    });
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /^\/nix\/store\/.*torch\/__init__\.py$/m);
   });
 
   it("uv run, uv add of a package that needs torch, and uv pip install torch leave Nix's torch the only torch", () => {

@@ -71,6 +71,9 @@ describe('status item (state machine)', () => {
     });
     assert.equal(present(failed).text, '$(warning) cuda · flakes off');
     assert.match(present(failed).tooltip, /⚠ flakes are not enabled in Nix — fix: add experimental-features/);
+    // The click performs the fix (stage files, retry, settings); a working environment's click switches target.
+    assert.deepEqual([present(failed).command, present(failed).tooltip.split('\n').pop()], ['seam.fixEnvironment', 'Click to fix']);
+    assert.equal(present(ready).command, 'seam.selectTarget');
   });
   it('in an untrusted workspace points at trust, and picks trust up without a reload', () => {
     let s = next({ kind: 'hidden' }, scanned({ trusted: false }));

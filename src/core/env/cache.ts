@@ -1,7 +1,7 @@
 /**
  * The resolved-environment cache, apart from resolving so that a cached `seam env` loads nothing
  * else: a target's environment is stored under Seam's cache, keyed by the content of flake.nix,
- * flake.lock and seam.toml, the target, the system and the nix binary (path, size, time) and
+ * flake.lock, seam.toml and pyproject.toml, the target, the system and the nix binary (path, size, time) and
  * NIX_CONFIG; a hit runs no nix at all.
  */
 import * as crypto from 'node:crypto';
@@ -23,6 +23,8 @@ export interface ResolvedEnv {
   resolvedAt: string;
   /** How long nix took, for the log and the benchmark. */
   nixMs: number;
+  /** What the shell's own shellHook said while it made .venv and synced the uv packages ("seam: …" lines). */
+  hook?: { ms: number; messages: string[]; failed?: string };
 }
 
 export function nixSystem(platform = process.platform, arch = process.arch): string {
@@ -56,7 +58,8 @@ function locate(cmd: string, env: NodeJS.ProcessEnv): string {
 /** The cache key: the inputs that change a dev shell, without running nix (the nix binary by path, size and time). */
 export function envKey(root: string, target: string, nix: string, env: NodeJS.ProcessEnv = process.env): string {
   const h = crypto.createHash('sha256');
-  for (const f of ['flake.nix', 'flake.lock', 'seam.toml']) h.update(`${f}\0${fileOrEmpty(nodePath.join(root, f))}\0`);
+  // pyproject.toml too: the shellHook syncs .venv from it (uv.lock is the hook's own output, so not an input).
+  for (const f of ['flake.nix', 'flake.lock', 'seam.toml', 'pyproject.toml']) h.update(`${f}\0${fileOrEmpty(nodePath.join(root, f))}\0`);
   const bin = locate(nix, env);
   let identity = bin;
   try {

@@ -79,11 +79,18 @@ export function classifyNixError(stderr: string, target: string): { kind: NixFai
       message: 'flakes are not enabled in Nix',
       fix: 'add `experimental-features = nix-command flakes` to ~/.config/nix/nix.conf (or /etc/nix/nix.conf), then try again',
     };
-  if (/No such file or directory/.test(stderr) && /-source\/flake\.nix|flake\.nix/.test(stderr) && /Git tree|git/.test(stderr + line))
+  // A file git does not track, in each wording: nix 2.8 `getting status of '/nix/store/…-source/flake.nix':
+  // No such file or directory`; later `path '/nix/store/…-source/flake.nix' does not exist`; 2.20+
+  // `Path 'flake.nix' in the repository "…" is not tracked by Git`.
+  const untracked =
+    /getting status of '\/nix\/store\/[^']*?-source\/([^']+)': No such file or directory/.exec(stderr) ??
+    /path '\/nix\/store\/[^']*?-source\/([^']+)' does not exist/.exec(stderr) ??
+    /Path '([^']+)' in the repository "[^"]*" is not tracked by Git/.exec(stderr);
+  if (untracked)
     return {
       kind: 'untracked',
-      message: 'flake.nix is not tracked by git, so Nix cannot see it',
-      fix: 'run `git add flake.nix seam.toml` (a flake in a git repository sees only tracked files; no commit is needed)',
+      message: `${untracked[1]} is not tracked by git, so Nix cannot see it (a flake in a git repository sees only tracked files)`,
+      fix: 'stage the files Seam generated (git add; no commit is needed)',
     };
   if (/does not provide attribute '[^']*devShells[^']*'/.test(stderr))
     return {
@@ -96,6 +103,17 @@ export function classifyNixError(stderr: string, target: string): { kind: NixFai
       kind: 'download',
       message: 'nix could not download an input (offline?)',
       fix: 'connect to the network once so Nix can fetch nixpkgs; flake.lock then pins it and later starts use the cache',
+    };
+  // nixpkgs' check-meta: the package, and why (broken, unfree, not on this platform).
+  const meta =
+    /Package ‘([^’]+)’ in \S+ (is marked as broken|has an unfree license \(‘[^’]+’\)|is not available on the requested hostPlatform)/.exec(
+      stderr,
+    );
+  if (meta)
+    return {
+      kind: 'eval',
+      message: `the ${target} shell cannot be built here: ${meta[1]} ${meta[2].replace(' on the requested hostPlatform', ' on this system')}`,
+      fix: '`seam plan` says which package needs it and why; pick another target, or another nixpkgs (seam.toml nixpkgs), or move the package to uv ([overrides] in seam.toml)',
     };
   return {
     kind: 'eval',
@@ -117,6 +135,10 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Ignore the cache. */
   fresh?: boolean;
+  /** Run the dev shell's shellHook too (default): .venv and the uv packages, as `nix develop` makes them. */
+  shellHook?: boolean;
+  /** Each line the shellHook prints, for a progress message. */
+  progress?: (line: string) => void;
 }
 
 /** Turns print-dev-env's JSON into a terminal environment. */
@@ -195,7 +217,69 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
     const c = classifyNixError(result.stderr, options.target);
     throw new ResolveError(c.message, c.kind, c.fix, result.stderr);
   }
-  const env = fromDevEnv(result.stdout, { target: options.target, key, root: options.root, nixMs: Date.now() - started });
+  const nixMs = Date.now() - started;
+  let env = fromDevEnv(result.stdout, { target: options.target, key, root: options.root, nixMs });
+  if (options.shellHook !== false) env = await withShellHook(env, result.stdout, options);
   storeEnv(options.cacheDir, options.root, env);
   return { env, fromCache: false };
+}
+
+/** What the shellHook's run changes that is not the terminal's business (or is Seam's own doing). */
+const HOOK_NOISE = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'SEAM_HOOK', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'PYTHONHOME']);
+
+/**
+ * The rest of the environment: the dev shell's own shellHook — the one definition of the uv layer
+ * (`.venv` on the Nix Python, the stand-in wheels, `uv lock` and `uv sync` under the contract,
+ * Nix's console scripts) — run by bash with the dev shell's variables, as `nix develop` runs it.
+ * What it exports (VIRTUAL_ENV, UV_EXCLUDE, UV_PYTHON, …) and puts in front of PATH (.venv/bin)
+ * joins the environment. The driver folder is the terminal's own business (LD_LIBRARY_PATH is not
+ * taken). A hook that fails leaves the Nix half, with what it said.
+ */
+async function withShellHook(env: ResolvedEnv, devJson: string, options: ResolveOptions): Promise<ResolvedEnv> {
+  const vars = (JSON.parse(devJson) as { variables?: Record<string, { type: string; value: unknown }> }).variables ?? {};
+  const hook = typeof vars.shellHook?.value === 'string' ? vars.shellHook.value : '';
+  if (!hook.trim()) return env;
+  const base = options.env ?? process.env;
+  const input: NodeJS.ProcessEnv = { ...base };
+  for (const [k, v] of Object.entries(vars))
+    if (v.type === 'exported' && typeof v.value === 'string' && (!NOISE.has(k) || k === 'PATH')) input[k] = v.value;
+  for (const k of env.unset) delete input[k];
+  input.PATH = [...env.path, ...(base.PATH ?? '').split(':').filter(Boolean)].join(':');
+  input.SEAM_HOOK = hook;
+  input.SEAM_QUIET = '1'; // the driver message is the status bar's, not the log's
+  const runner = options.runner ?? runProcess;
+  const messages: string[] = [];
+  const started = Date.now();
+  options.log?.(`running the ${env.target} shell's shellHook (.venv, uv lock, uv sync)`);
+  let r: RunResult;
+  try {
+    r = await runner('bash', ['--noprofile', '--norc', '-c', 'eval "$SEAM_HOOK" 1>&2; env -0'], {
+      cwd: options.root,
+      env: input,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 20 * 60_000,
+      onStderr: (l) => {
+        options.log?.(`shellHook: ${l}`);
+        if (/^seam: /.test(l)) messages.push(l.replace(/^seam: /, ''));
+        options.progress?.(l);
+      },
+    });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    return { ...env, hook: { ms: Date.now() - started, messages, failed: errorMessage(e) } };
+  }
+  if (options.signal?.aborted) throw abortError();
+  const ms = Date.now() - started;
+  if (r.code !== 0) return { ...env, hook: { ms, messages, failed: `the shellHook exited with ${r.code ?? 'a signal'}` } };
+  const after = new Map<string, string>();
+  for (const entry of r.stdout.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) after.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  const variables = { ...env.variables };
+  for (const [k, v] of after) if (!HOOK_NOISE.has(k) && k !== 'PATH' && input[k] !== v) variables[k] = v;
+  // What the hook put in front of PATH (.venv/bin), ahead of the dev shell's folders.
+  const before = new Set(input.PATH.split(':'));
+  const added = (after.get('PATH') ?? '').split(':').filter((p) => p && !before.has(p));
+  return withVenv({ ...env, variables, path: [...new Set([...added, ...env.path])], hook: { ms, messages } }, options.root);
 }

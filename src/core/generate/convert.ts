@@ -16,7 +16,7 @@ import { CUDA_CACHES, generateFlake } from './flake';
 import { generatePyproject, projectName, toolUvLines, type UvProject, uvProject } from './pyproject';
 import { withUvConstraints } from './pyprojectEdit';
 import { uvEdits } from './uvEdits';
-import type { GeneratedFile } from './write';
+import type { GeneratedFile, PlannedWrite } from './write';
 
 export const PLAN_REPORT = 'seam-plan.txt';
 
@@ -131,3 +131,21 @@ const CACHE_TERMS: Record<string, string> = {
     "NixOS-CUDA's Hydra: in its own words not an official NixOS project, exposed for development purposes (for compliant use it points to NVIDIA's partners). Builds nixpkgs' default Python set, default cudaPackages and default cudaCapabilities, x86_64-linux only, from nixos-unstable-small and the current stable -small.",
   flox: "Flox's licensed redistribution of unmodified builds from canonical nixpkgs definitions (torch, TensorRT, OpenCV among them); ingests nixos-unstable daily and follows the default sets.",
 };
+
+/**
+ * What `git add` gets after a convert: the files Seam generated (created, or its own regenerated
+ * ones) and flake.lock — never a file of the user's that Seam edited (.gitignore's block, a team
+ * pyproject.toml), whose other changes are not Seam's to stage.
+ */
+export function pathsToStage(files: GeneratedFile[], writes: PlannedWrite[]): string[] {
+  const mode = new Map(files.map((f) => [f.path, f.mode]));
+  return writes
+    .filter(
+      (w) =>
+        w.path === 'flake.lock' ||
+        w.action === 'create' ||
+        ((w.action === 'replace' || w.action === 'unchanged') && mode.get(w.path) === 'generated'),
+    )
+    .filter((w) => w.action !== 'blocked')
+    .map((w) => w.path);
+}

@@ -42,7 +42,16 @@ export const MANIFEST_PATTERNS: readonly ManifestPattern[] = [
 ];
 
 /** Seam's own inputs beside the manifests (relative to the project): a change to one changes the project's snapshot or its environment. */
-export const PROJECT_FILES = ['seam.toml', 'flake.nix', 'flake.lock', 'uv.lock', '.seam/index.json', '.venv/pyvenv.cfg'] as const;
+// .git/index: a `git add` makes an untracked flake visible to nix, so a failed resolution retries then.
+export const PROJECT_FILES = [
+  'seam.toml',
+  'flake.nix',
+  'flake.lock',
+  'uv.lock',
+  '.seam/index.json',
+  '.venv/pyvenv.cfg',
+  '.git/index',
+] as const;
 
 /** Folders discovery never enters (VCS, virtual environments, caches, build output). */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([

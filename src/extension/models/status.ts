@@ -110,7 +110,7 @@ export function tooltipLines(state: Extract<StatusState, { kind: 'ready' }>): st
   if (d.cuda) lines.push(`CUDA: ${d.cuda}`);
   if (d.python) lines.push(`Python: ${d.python}`);
   if (d.nixpkgs) lines.push(`nixpkgs: ${d.nixpkgs}`);
-  lines.push('Click to switch target');
+  lines.push(state.phase === 'failed' ? 'Click to fix' : 'Click to switch target');
   return lines;
 }
 
@@ -147,7 +147,9 @@ function presentState(state: StatusState): StatusView {
       const icon =
         state.phase === 'failed' || state.details.short ? '$(warning)' : state.phase === 'resolving' ? '$(sync~spin)' : ICON[state.target];
       const text = `${icon} ${state.target} · ${state.phase === 'ready' && state.details.short ? state.details.short : phase}`;
-      return { visible: true, text, tooltip: tooltipLines(state).join('\n'), command: 'seam.selectTarget' };
+      // A failed resolution: the click performs its fix (stage files, retry, settings).
+      const command = state.phase === 'failed' ? 'seam.fixEnvironment' : 'seam.selectTarget';
+      return { visible: true, text, tooltip: tooltipLines(state).join('\n'), command };
     }
     case 'busy':
       return { visible: true, text: `$(sync~spin) Seam: ${state.what}`, tooltip: `Seam is ${state.what} in ${state.folder}` };
