@@ -149,7 +149,15 @@ export async function benchExtension(
     ],
   ];
   const e2eFile = path.join(ROOT, 'test-results', 'e2e-timings.json');
-  let real: { commandToWrittenMs?: number; activateMs?: number; terminalMs?: number; editor?: string; at?: string } | null = null;
+  let real: {
+    commandToWrittenMs?: number;
+    activateMs?: number;
+    terminalMs?: number;
+    convertToTerminalMs?: number;
+    pavedRoadClicks?: number;
+    editor?: string;
+    at?: string;
+  } | null = null;
   if (fs.existsSync(e2eFile)) real = JSON.parse(fs.readFileSync(e2eFile, 'utf8'));
   if (real?.activateMs != null)
     rows.push([
@@ -173,6 +181,13 @@ export async function benchExtension(
       `New terminal → its prompt, inside the environment, in ${real.editor} (one e2e run; the environment is applied before the shell starts, so this is the shell's own start)`,
       'the env-flake project',
       `${real.terminalMs} ms`,
+      '',
+    ]);
+  if (real?.convertToTerminalMs != null)
+    rows.push([
+      `Convert click → a terminal in the whole environment (dev shell, .venv synced by uv) in ${real.editor}, cold: ${real.pavedRoadClicks} clicks from opening the folder (one e2e run)`,
+      'a git repo with environment.yml + requirements.txt (the miniature nixpkgs, a real uv)',
+      `${real.convertToTerminalMs} ms`,
       '',
     ]);
   const verdicts = [

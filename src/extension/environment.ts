@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { hostDriverFolder, seamCacheDir } from '../core/env/driver';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
 import { ldconfigOutput, probeGpu } from '../core/env/probe';
-import { cachedEnv, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
+import { cachedEnv, envKey, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
 import { applyEnvironment, type TerminalEnvironment, terminalEnvironment } from '../core/env/terminal';
 import { errorMessage } from '../core/errors';
 import type { Target } from '../core/plan/types';
@@ -29,6 +29,8 @@ interface FolderEnv {
   failure?: ResolveError;
   /** File changes come in bursts (a convert writes six files): one resolution after the last. */
   debounce?: ReturnType<typeof setTimeout>;
+  /** The resolution under way, and the inputs it resolves: asking again for the same waits for it. */
+  inflight?: { key: string; done: Promise<TerminalEnvironment | undefined> };
 }
 
 /** The button that performs each failure's fix. */
@@ -98,6 +100,13 @@ export class EnvController implements vscode.Disposable {
     }, 300);
   }
 
+  /** The failure, with the button that performs its fix. */
+  private async offerFix(folder: vscode.WorkspaceFolder, err: ResolveError): Promise<void> {
+    const label = FIX_LABEL[err.kind];
+    const choice = await vscode.window.showErrorMessage(`Seam: ${err.message}. Fix: ${err.fix}.`, label);
+    if (choice === label) await this.fix(folder);
+  }
+
   /** Performs the fix of the folder's last failure (the status item's click, the toast's button). */
   async fix(folder: vscode.WorkspaceFolder | undefined = this.ws.activeFolder() ?? this.ws.folders()[0]): Promise<void> {
     if (!folder) return;
@@ -162,6 +171,26 @@ export class EnvController implements vscode.Disposable {
     const nix = settings(folder).nixPath;
     const cached = cachedEnv({ root, target: state.target, nix, cacheDir: this.cacheDir });
     if (cached) return this.apply(folder, cached, reason);
+    // The same inputs are being resolved already (the background run after a convert): wait for it.
+    const inputs = envKey(root, state.target, nix);
+    if (state.inflight?.key === inputs) {
+      const r = await state.inflight.done;
+      if (!r && show && state.failure) await this.offerFix(folder, state.failure);
+      return r;
+    }
+    const done = this.resolve(folder, state, { root, nix, reason, show });
+    state.inflight = { key: inputs, done };
+    void done.finally(() => {
+      if (state.inflight?.done === done) state.inflight = undefined;
+    });
+    return done;
+  }
+
+  private async resolve(
+    folder: vscode.WorkspaceFolder,
+    state: FolderEnv,
+    { root, nix, reason, show }: { root: string; nix: string; reason: string; show: boolean },
+  ): Promise<TerminalEnvironment | undefined> {
     state.abort?.abort();
     const abort = new AbortController();
     state.abort = abort;
@@ -214,11 +243,8 @@ export class EnvController implements vscode.Disposable {
       });
       // A background resolution says it in the status item and the log only (a toast would outlive its cause);
       // one the user asked for answers with the button that performs the fix.
-      if (show) {
-        const label = err ? FIX_LABEL[err.kind] : 'Show log';
-        const choice = await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}.${err ? ` Fix: ${err.fix}.` : ''}`, label);
-        if (choice === label) await (err ? this.fix(folder) : Promise.resolve(this.log.show()));
-      }
+      if (show && err) await this.offerFix(folder, err);
+      else if (show && (await vscode.window.showErrorMessage(`Seam: ${errorMessage(e)}.`, 'Show log'))) this.log.show();
       return undefined;
     }
   }

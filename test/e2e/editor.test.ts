@@ -175,7 +175,7 @@ describe('the extension in a real VS Code (code-server)', function () {
     fs.mkdirSync(path.dirname(TIMINGS), { recursive: true });
     fs.writeFileSync(
       TIMINGS,
-      `${JSON.stringify({ ...timings, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`,
+      `${JSON.stringify({ ...(fs.existsSync(TIMINGS) ? JSON.parse(fs.readFileSync(TIMINGS, 'utf8')) : {}), ...timings, editor: 'code-server 4.139 (VS Code 1.139)', at: new Date().toISOString() }, null, 2)}\n`,
     );
   });
 
