@@ -447,6 +447,32 @@ export class ProjectSnapshot {
     });
   }
 
+  /**
+   * Where an out-of-date environment shows in a manifest: the lines of requirements that the
+   * environment on disk does not have yet (named in what Seam would write, not in flake.nix or
+   * Seam's pyproject.toml as they are); else the manifest's first requirement, not a comment line.
+   */
+  staleLines(path: string): number[] {
+    if (!this.outOfDate) return [];
+    const manifest = this.model.manifests.find((m) => m.files.includes(path));
+    if (!manifest) return [];
+    const onDisk = `${this.file('flake.nix') ?? ''}\n${this.file('pyproject.toml') ?? ''}`.toLowerCase();
+    const fresh = this.conversion()
+      .files.filter((f) => f.path === 'flake.nix' || f.path === 'pyproject.toml')
+      .map((f) => f.content.toLowerCase())
+      .join('\n');
+    const mentions = (text: string, name: string) =>
+      new RegExp(`(^|[^a-z0-9_-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z0-9_-]|$)`, 'm').test(text);
+    const own = manifest.requirements.filter((r) => r.source.path === path && r.normalizedName);
+    const added = own.filter((r) => {
+      const p = this.plan.packages.find((x) => x.name === r.normalizedName);
+      const names = [r.normalizedName, ...(p ? Object.values(p.nixAttr).filter((a): a is string => !!a) : [])].map((n) => n.toLowerCase());
+      return names.some((n) => mentions(fresh, n)) && !names.some((n) => mentions(onDisk, n));
+    });
+    const lines = (added.length ? added : own.slice(0, 1)).map((r) => r.source.line);
+    return [...new Set(lines)].sort((a, b) => a - b);
+  }
+
   /** `seam check`: uv.lock (and .venv) against the flake's Nix-owned packages and Nix's versions. */
   check(): CheckOutcome {
     const { text: flake } = this.flake;

@@ -100,6 +100,35 @@ export class EnvController implements vscode.Disposable {
     }, 300);
   }
 
+  /**
+   * Whether nix may use the binary caches flake.nix names (the CUDA caches), asked once per folder
+   * in a trusted workspace and remembered, then said to nix explicitly — Seam never answers nix's
+   * own y/N questions. Only the cuda shell needs them (the cpu shell's builds are on cache.nixos.org).
+   */
+  private async cacheArgs(folder: vscode.WorkspaceFolder, target: Target): Promise<string[]> {
+    if (target !== 'cuda') return [];
+    const { flakeCaches } = await import('../core/env/caches');
+    const caches = flakeCaches(this.ws.snapshot(folder).flake.text ?? '');
+    if (!caches.length) return [];
+    const key = `seam.flakeCaches:${folder.uri.toString()}:${caches.map((c) => c.url).join(' ')}`;
+    let answer = this.context.workspaceState.get<'yes' | 'no'>(key);
+    if (!answer) {
+      const list = caches.map((c) => `• ${c.url}${c.publicKey ? ` (key ${c.publicKey})` : ''}`).join('\n');
+      const choice = await vscode.window.showInformationMessage(
+        `Use the binary caches flake.nix names for the cuda shell of ${folder.name}?`,
+        {
+          modal: true,
+          detail: `${list}\n\nThey have CUDA builds of torch and friends, so nothing compiles on this machine (hours otherwise). Seam remembers your answer for this workspace.`,
+        },
+        'Use them',
+        'Not now',
+      );
+      answer = choice === 'Use them' ? 'yes' : 'no';
+      await this.context.workspaceState.update(key, answer);
+    }
+    return answer === 'yes' ? ['--accept-flake-config'] : ['--option', 'accept-flake-config', 'false'];
+  }
+
   /** The failure, with the button that performs its fix. */
   private async offerFix(folder: vscode.WorkspaceFolder, err: ResolveError): Promise<void> {
     const label = FIX_LABEL[err.kind];
@@ -194,6 +223,7 @@ export class EnvController implements vscode.Disposable {
     state.abort?.abort();
     const abort = new AbortController();
     state.abort = abort;
+    const nixArgs = await this.cacheArgs(folder, state.target);
     this.status.emit(folder, { type: 'resolving' });
     try {
       const resolved = await vscode.window.withProgress(
@@ -210,6 +240,7 @@ export class EnvController implements vscode.Disposable {
             nix,
             cacheDir: this.cacheDir,
             signal: abort.signal,
+            nixArgs,
             log: (l) => this.log.info(l),
             // The shellHook's own words while it makes .venv and runs uv (uv lock, uv sync).
             progress: (l) => progress.report({ message: l.replace(/^seam: /, '').slice(0, 120) }),
@@ -223,6 +254,10 @@ export class EnvController implements vscode.Disposable {
         `${folder.name}: resolved ${state.target} in ${resolved.env.nixMs} ms${hook ? `, .venv and uv in ${hook.ms} ms` : ''} (${reason})`,
       );
       for (const m of hook?.messages ?? []) this.log.warn(`${folder.name}: ${m}`);
+      if (resolved.env.ignoredCaches?.length)
+        this.log.warn(
+          `${folder.name}: nix ignored ${resolved.env.ignoredCaches.join(', ')}: this user may not add binary caches. To use them, add to /etc/nix/nix.conf (then restart nix-daemon): extra-substituters and extra-trusted-public-keys as in flake.nix's nixConfig, or make this user a trusted-user (README: Binary caches)`,
+        );
       if (hook?.failed) this.log.error(`${folder.name}: the shellHook failed (${hook.failed}): terminals get the Nix packages only`);
       return await this.apply(folder, resolved.env, reason);
     } catch (e) {

@@ -46,6 +46,8 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   const lsp = new LspController(context, log, ws.watcher);
   const facts = new (await import('./facts')).PinFactsReader(ws, lsp, log);
   context.subscriptions.push(ws, status, env, lsp, facts);
+  // The offer first (within a moment of activation): it reads only, and Convert waits for recovery's lock.
+  void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(loggable(e)));
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Seam may now write files and run nix')),
   );
@@ -57,7 +59,6 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   void lsp
     .start()
     .catch((e) => log.error(`the language server did not start: ${errorMessage(e)} (Seam: Restart language server tries again)`));
-  void (await import('./detect')).offerConversion(context, ws, log).catch((e) => log.error(loggable(e)));
   return { log, ws, status, env, lsp };
 }
 

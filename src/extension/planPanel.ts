@@ -61,6 +61,9 @@ export async function showPlan(ws: SeamWorkspace, log: vscode.LogOutputChannel):
   render(panel, state);
 }
 
+/** What each panel shows now: a change on disk that changes nothing shown (uv.lock, .venv) does not reload it. */
+const shown = new WeakMap<vscode.WebviewPanel, string>();
+
 function render(panel: vscode.WebviewPanel, state: FolderState): void {
   const prepared = prepare(state);
   const model = planViewModel(
@@ -70,6 +73,9 @@ function render(panel: vscode.WebviewPanel, state: FolderState): void {
     vscode.workspace.isTrusted,
     cacheLines.get(state.folder.uri.toString()) ?? null,
   );
+  const same = JSON.stringify(model);
+  if (shown.get(panel) === same) return;
+  shown.set(panel, same);
   panel.webview.html = renderPlanHtml(model, { nonce: crypto.randomBytes(16).toString('base64'), cspSource: panel.webview.cspSource });
 }
 

@@ -5,18 +5,10 @@ import { runProcess } from '../core/env/process';
 import { cacheChecks, evaluateSetup, type SetupCheck } from '../core/env/setup';
 import { shellCaches } from '../core/project';
 import { settings } from './config';
+import { setupHtml } from './models/setupView';
 import { requireTrust, type SeamWorkspace } from './workspace';
 
-const WORD: Record<string, string> = { ok: 'ready', warning: 'works, with a caveat', missing: 'needs attention', info: 'note' };
-
-export function setupMarkdown(checks: SetupCheck[], folder: string): string {
-  const lines = [`# Seam: setup check for ${folder}`, ''];
-  for (const c of checks) {
-    lines.push(`## ${c.title}: ${WORD[c.status]}`, '', c.detail, '');
-    if (c.fix) lines.push(`**Fix:** ${c.fix}`, '');
-  }
-  return lines.join('\n');
-}
+let page: vscode.WebviewPanel | undefined;
 
 export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel): Promise<SetupCheck[] | undefined> {
   const state = await ws.pick('Check setup');
@@ -39,10 +31,17 @@ export async function checkSetup(ws: SeamWorkspace, log: vscode.LogOutputChannel
   );
   for (const c of checks) log.info(`setup: ${c.title}: ${c.status}: ${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`);
   const missing = checks.filter((c) => c.status === 'missing');
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: setupMarkdown(checks, state.folder.name) });
-  await vscode.commands
-    .executeCommand('markdown.showPreview', doc.uri)
-    .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
+  // A view, not a document: nothing is left unsaved when it closes.
+  if (!page) {
+    page = vscode.window.createWebviewPanel('seam.setup', 'Seam: setup check', vscode.ViewColumn.Active, { localResourceRoots: [] });
+    page.onDidDispose(() => {
+      page = undefined;
+    });
+  }
+  page.title = `Seam: setup check (${state.folder.name})`;
+  page.webview.html = setupHtml(checks, state.folder.name, page.webview.cspSource);
+  page.reveal();
+  await vscode.commands.executeCommand('setContext', 'seam.setupChecked', true);
   if (missing.length)
     void vscode.window.showWarningMessage(
       `Seam: ${missing.map((m) => m.title).join(', ')} ${missing.length === 1 ? 'needs' : 'need'} attention; the fixes are in the opened page.`,

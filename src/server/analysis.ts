@@ -64,13 +64,25 @@ export function diagnosticsFor(project: ProjectSnapshot, path: string, texts: Te
   const out: SeamDiagnostic[] = [];
   const isManifest = project.model.manifests.some((m) => m.files.some((f) => same(f, path)));
   const line = linesOf(texts, path);
+  // An out-of-date environment shows on the requirements it does not have yet (else the first requirement).
+  const staleAt = isManifest ? project.staleLines(project.model.manifests.flatMap((m) => m.files).find((f) => same(f, path)) ?? path) : [];
   for (const f of project.findings) {
     const here = same(f.path, path);
     const projectWide = f.code === 'seam/out-of-date' && isManifest;
     if (!here && !projectWide) continue;
+    for (const at of projectWide ? staleAt.slice(1) : [])
+      out.push({
+        range: { start: { line: at - 1, character: 0 }, end: { line: at - 1, character: line(at).length || 1 } },
+        severity: SEVERITY[f.severity],
+        code: f.code,
+        message: maskCredentials(f.message),
+        source: 'seam',
+        ...(f.fix ? { data: f.fix } : {}),
+      });
+    const first = staleAt[0] ?? 1;
     const d: SeamDiagnostic = {
       range: projectWide
-        ? { start: { line: 0, character: 0 }, end: { line: 0, character: line(1).length || 1 } }
+        ? { start: { line: first - 1, character: 0 }, end: { line: first - 1, character: line(first).length || 1 } }
         : rangeOf(f, line(f.line)),
       severity: SEVERITY[f.severity],
       code: f.code,

@@ -135,7 +135,12 @@ describe('one project, one truth (CLI, language server, extension model)', funct
     // scipy builds native code: Nix provides it, so flake.nix changes.
     fs.writeFileSync(path.join(root, 'requirements-extra.txt'), 'rich>=13\nscipy\n');
     server.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'rich>=13\nscipy\n' }] });
-    await server.diagnosticsFor(uri, (d) => d.some((x: any) => x.code === 'seam/out-of-date'));
+    const stale = await server.diagnosticsFor(uri, (d) => d.some((x: any) => x.code === 'seam/out-of-date'));
+    // On the line the environment does not have yet (scipy), not on an unrelated first line.
+    assert.deepEqual(
+      stale.filter((x: any) => x.code === 'seam/out-of-date').map((x: any) => x.range.start.line),
+      [1],
+    );
     assert.equal(seam(['convert'], root).code, 0);
     server.notify('workspace/didChangeWatchedFiles', {
       changes: [{ uri: pathToFileURL(path.join(root, 'flake.nix')).toString(), type: 2 }],

@@ -77,7 +77,7 @@ describe('the extension in a real VS Code (code-server)', function () {
     await shot(page, '01-notification');
     const status = page.locator('[id="seam-dev.seam.seam.target"]');
     await status.waitFor({ timeout: 30_000 });
-    assert.match(await status.innerText(), /Seam: not set up/);
+    assert.match(await status.innerText(), /Seam: convert/);
 
     await offer.locator('a.monaco-button, .monaco-button', { hasText: 'Open guide' }).first().click();
     const guide = page.locator('.gettingStartedContainer');
@@ -166,9 +166,11 @@ describe('the extension in a real VS Code (code-server)', function () {
     await palette(page, 'Seam: Check setup');
     await toast(page, /Seam: (this machine is ready|.* needs? attention)/).waitFor({ timeout: 30_000 });
     await page
-      .locator('.tabs-container .tab', { hasText: /Preview/ })
+      .locator('.tabs-container .tab', { hasText: /Seam: setup check/ })
       .first()
       .waitFor({ timeout: 30_000 });
+    // A view, not a document: no unsaved "Untitled" editor is left behind.
+    assert.equal(await page.locator('.tabs-container .tab', { hasText: /Untitled/ }).count(), 0);
     await new Promise((r) => setTimeout(r, 1_000)); // let the preview paint
     await shot(page, '07-check-setup');
     timings.activateMs = activationFromLog(lastEditor!);
@@ -198,7 +200,7 @@ describe('the extension in a real VS Code (code-server)', function () {
       .locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ })
       .first()
       .click();
-    await status.filter({ hasText: 'Seam: not set up' }).waitFor({ timeout: 30_000 });
+    await status.filter({ hasText: 'Seam: convert' }).waitFor({ timeout: 30_000 });
     await palette(page, 'Seam: Convert to reproducible env');
     await toast(page, /is now a Nix \+ uv environment/).waitFor({ timeout: 60_000 });
     assert.ok(fs.existsSync(path.join(ws, 'flake.nix')));

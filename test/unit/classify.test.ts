@@ -1,6 +1,7 @@
 /** What nix said, classified with the fix: on the wordings nix versions really print. */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { flakeCaches, untrustedCaches } from '../../src/core/env/caches';
 import { inGitRepository, stageGenerated } from '../../src/core/env/git';
 import { classifyNixError } from '../../src/core/env/resolve';
 import { pathsToStage } from '../../src/core/generate/convert';
@@ -81,5 +82,36 @@ describe('staging what Seam generated', () => {
     const dir = tree({ 'flake.nix': '{}' });
     if (inGitRepository(dir)) return; // a temp folder inside a repository: nothing to show
     assert.deepEqual(await stageGenerated(dir, ['flake.nix']), { skipped: 'not a git repository' });
+  });
+});
+
+describe("the flake's binary caches", () => {
+  it('reads the caches and keys a generated flake names, and what nix ignored for an untrusted user', () => {
+    const flake = [
+      '{',
+      '  nixConfig = {',
+      '    extra-substituters = [',
+      '      "https://cache.nixos-cuda.org"',
+      '      "https://cache.flox.dev"',
+      '    ];',
+      '    extra-trusted-public-keys = [',
+      '      "cache.nixos-cuda.org:74DUi4Ye579gUqzH4ziL9IyiJBlDpMRn9MBN8oNan9M="',
+      '      "flox-cache-public-1:7F4OyH7ZCnFhcze3fJdfyXYLQw/aV7GEed86nQ7IsOs="',
+      '    ];',
+      '  };',
+      '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";',
+      '}',
+    ].join('\n');
+    assert.deepEqual(flakeCaches(flake), [
+      { url: 'https://cache.nixos-cuda.org', publicKey: 'cache.nixos-cuda.org:74DUi4Ye579gUqzH4ziL9IyiJBlDpMRn9MBN8oNan9M=' },
+      { url: 'https://cache.flox.dev', publicKey: 'flox-cache-public-1:7F4OyH7ZCnFhcze3fJdfyXYLQw/aV7GEed86nQ7IsOs=' },
+    ]);
+    assert.deepEqual(flakeCaches('{ outputs = _: { }; }'), [], 'a cpu-only flake names none');
+    assert.deepEqual(
+      untrustedCaches(
+        "warning: ignoring untrusted flake configuration setting 'extra-substituters'\nwarning: ignoring untrusted substituter 'https://cache.flox.dev'\n",
+      ),
+      ['extra-substituters', 'https://cache.flox.dev'],
+    );
   });
 });

@@ -1,4 +1,5 @@
 /** What the editor shows, tested without the editor: status item, plan view, setup checks, seam.toml edits. */
+
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { planWrites } from '../../src/core/generate/write';
 import { openProject } from '../../src/core/project';
 import { kindsLabel } from '../../src/extension/models/kinds';
 import { escapeHtml, planViewModel, renderPlanHtml } from '../../src/extension/models/planView';
+import { setupHtml } from '../../src/extension/models/setupView';
 import { next, present, type StatusState } from '../../src/extension/models/status';
 import { ROOT, SHARED } from '../helpers';
 
@@ -22,14 +24,14 @@ describe('status item (state machine)', () => {
     target: 'cpu' as const,
     ...o,
   });
-  it('is hidden without manifests, says "not set up" until converted, then target and state', () => {
+  it('is hidden without manifests, says "Seam: convert" until converted, then target and state', () => {
     let s: StatusState = { kind: 'hidden' };
     s = next(s, scanned({ manifests: 0 }));
     assert.equal(present(s).visible, false);
     s = next(s, scanned({}));
     assert.deepEqual(present(s), {
       visible: true,
-      text: '$(circle-slash) Seam: not set up',
+      text: '$(play-circle) Seam: convert',
       tooltip: 'Make proj a reproducible Nix + uv environment (cpu and cuda)',
       command: 'seam.convert',
     });
@@ -253,5 +255,23 @@ describe('setup checks', () => {
   });
   it('empty nvidia-smi output is an error to report, not a crash', () => {
     assert.deepEqual(parseNvidiaSmi(''), { driver: null, cuda: null, gpus: [], error: 'nvidia-smi printed nothing' });
+  });
+});
+
+describe('setup check page', () => {
+  it('renders each check with its fix, every text escaped, and runs no script', () => {
+    const html = setupHtml(
+      [
+        { id: 'nix', title: 'Nix', status: 'ok', detail: 'nix 2.8 <b>here</b>' },
+        { id: 'gpu', title: 'GPU', status: 'missing', detail: 'no driver', fix: 'install "nvidia" & reboot' },
+      ] as Parameters<typeof setupHtml>[0],
+      'proj<script>',
+      'vscode-resource:',
+    );
+    assert.match(html, /<h2>GPU: needs attention<\/h2><p>no driver<\/p><p><b>Fix:<\/b> install &quot;nvidia&quot; &amp; reboot<\/p>/);
+    assert.match(html, /nix 2\.8 &lt;b&gt;here&lt;\/b&gt;/);
+    assert.match(html, /proj&lt;script&gt;/);
+    assert.doesNotMatch(html, /<script/);
+    assert.match(html, /default-src 'none'/);
   });
 });

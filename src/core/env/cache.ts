@@ -23,6 +23,8 @@ export interface ResolvedEnv {
   resolvedAt: string;
   /** How long nix took, for the log and the benchmark. */
   nixMs: number;
+  /** Binary caches (or flake settings) nix ignored because this user may not add them (not a trusted user). */
+  ignoredCaches?: string[];
   /** What the shell's own shellHook said while it made .venv and synced the uv packages ("seam: …" lines). */
   hook?: { ms: number; messages: string[]; failed?: string };
 }

@@ -166,3 +166,19 @@ export async function cacheHas(
   if (/is not valid|does not exist|not found/i.test(r.stderr)) return false;
   return null;
 }
+
+/** The binary caches a flake names in its nixConfig (extra-substituters with their keys), read from its text. */
+export function flakeCaches(flakeText: string): { url: string; publicKey: string | null }[] {
+  const config = /nixConfig\s*=\s*\{([\s\S]*?)\n\s*\};/.exec(flakeText)?.[1] ?? '';
+  const list = (key: string) =>
+    [...(new RegExp(`${key}\\s*=\\s*\\[([^\\]]*)\\]`).exec(config)?.[1] ?? '').matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]);
+  const urls = list('extra-substituters');
+  const keys = list('extra-trusted-public-keys');
+  // Seam writes each cache's key at the same place in the second list.
+  return urls.map((url, i) => ({ url, publicKey: keys[i] ?? null }));
+}
+
+/** Nix's words when the user may not add substituters (not a trusted user): the caches were not used. */
+export function untrustedCaches(stderr: string): string[] {
+  return [...new Set([...stderr.matchAll(/ignoring untrusted (?:substituter|flake configuration setting) '([^']+)'/g)].map((m) => m[1]))];
+}

@@ -7,6 +7,7 @@
  */
 import { errorMessage, SeamError } from '../errors';
 import { cachedEnv, envKey, nixSystem, type ResolvedEnv, storeEnv, withVenv } from './cache';
+import { untrustedCaches } from './caches';
 import { abortError, type Runner, type RunResult, runProcess } from './process';
 
 export { cachedEnv, envKey, nixSystem, type ResolvedEnv } from './cache';
@@ -135,6 +136,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Ignore the cache. */
   fresh?: boolean;
+  /** Extra arguments for nix (the user's answer about the flake's binary caches: --accept-flake-config or not). */
+  nixArgs?: string[];
   /** Run the dev shell's shellHook too (default): .venv and the uv packages, as `nix develop` makes them. */
   shellHook?: boolean;
   /** Each line the shellHook prints, for a progress message. */
@@ -188,7 +191,7 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
   }
   const key = envKey(options.root, options.target, options.nix, baseEnv);
   const runner = options.runner ?? runProcess;
-  const args = ['print-dev-env', '--json', `${options.root}#${options.target}`];
+  const args = ['print-dev-env', ...(options.nixArgs ?? []), '--json', `${options.root}#${options.target}`];
   options.log?.(`running ${options.nix} ${args.join(' ')}`);
   const started = Date.now();
   let result: RunResult;
@@ -219,6 +222,8 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
   }
   const nixMs = Date.now() - started;
   let env = fromDevEnv(result.stdout, { target: options.target, key, root: options.root, nixMs });
+  const ignored = untrustedCaches(result.stderr);
+  if (ignored.length) env = { ...env, ignoredCaches: ignored };
   if (options.shellHook !== false) env = await withShellHook(env, result.stdout, options);
   storeEnv(options.cacheDir, options.root, env);
   return { env, fromCache: false };

@@ -182,5 +182,7 @@ export function documentPatterns(): string[] {
 
 /** package.json's `workspaceContains:` activation events. */
 export function activationEvents(): string[] {
-  return documentPatterns().map((g) => `workspaceContains:${g}`);
+  // The common root files first: VS Code checks a plain path at once, while a `**` glob waits for a file search.
+  const quick = ['requirements.txt', 'environment.yml', 'environment.yaml', 'pyproject.toml'];
+  return [...quick, ...documentPatterns()].map((g) => `workspaceContains:${g}`);
 }

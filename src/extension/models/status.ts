@@ -2,7 +2,7 @@
  * The status bar item as a small state machine, free of `vscode` so plain mocha tests it. Events
  * come from the workspace (scan results, trust, target choice, resolution, long work); `present`
  * turns the state into what the item shows: `$(chip) cuda · ready`, `$(cpu) cpu · resolving…`,
- * `$(warning) cuda · driver too old`, `$(circle-slash) Seam: not set up`.
+ * `$(warning) cuda · driver too old`, `$(play-circle) Seam: convert`.
  */
 import type { Target } from '../../core/plan/types';
 
@@ -136,7 +136,7 @@ function presentState(state: StatusState): StatusView {
     case 'unconverted':
       return {
         visible: true,
-        text: '$(circle-slash) Seam: not set up',
+        text: '$(play-circle) Seam: convert',
         tooltip: `Make ${state.folder} a reproducible Nix + uv environment (cpu and cuda)`,
         command: 'seam.convert',
       };
