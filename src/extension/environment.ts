@@ -7,12 +7,14 @@
  * background while the old environment stays. Nothing runs and nothing is injected in an
  * untrusted workspace or where `seam.enable` is off.
  */
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { hostDriverFolder, seamCacheDir } from '../core/env/driver';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
 import { ldconfigOutput, probeGpu } from '../core/env/probe';
 import { cachedEnv, envKey, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
-import { applyEnvironment, type TerminalEnvironment, terminalEnvironment } from '../core/env/terminal';
+import { applyEnvironment, launcherPath, pythonLauncher, type TerminalEnvironment, terminalEnvironment } from '../core/env/terminal';
 import { errorMessage } from '../core/errors';
 import type { Target } from '../core/plan/types';
 import { settings } from './config';
@@ -290,6 +292,7 @@ export class EnvController implements vscode.Disposable {
     const terminal = await this.terminal(env);
     state.env = env;
     state.terminal = terminal;
+    writeLauncher(folder.uri.fsPath, terminal, this.log);
     const c = this.collection(folder);
     c.clear();
     for (const [k, v] of Object.entries(terminal.variables)) c.replace(k, v);
@@ -396,5 +399,21 @@ export class EnvController implements vscode.Disposable {
   dispose(): void {
     for (const f of this.folders.values()) f.abort?.abort();
     for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/** The target's Python launcher (.seam/bin/<target>/python), for tools that start Python themselves; written aside, then renamed. */
+function writeLauncher(root: string, terminal: TerminalEnvironment, log: vscode.LogOutputChannel): void {
+  const text = pythonLauncher(terminal);
+  if (!text) return;
+  const path = launcherPath(root, terminal.target);
+  try {
+    if (fs.existsSync(path) && fs.readFileSync(path, 'utf8') === text) return;
+    fs.mkdirSync(nodePath.dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o755 });
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    log.warn(`could not write ${path}: ${errorMessage(e)}`);
   }
 }

@@ -55,6 +55,11 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void ws.recoverInterrupted(log)));
   status.rescan();
   facts.considerAll();
+  // Each target as a Python environment, where the Python Environments extension is installed.
+  void import('./pythonEnvs')
+    .then((m) => m.registerPythonEnvironments(ws, env, log))
+    .then((d) => d && context.subscriptions.push(d))
+    .catch((e) => log.warn(`the Python Environments extension did not take Seam's environments: ${errorMessage(e)}`));
   void env.refreshAll('start');
   void lsp
     .start()
