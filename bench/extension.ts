@@ -155,6 +155,7 @@ export async function benchExtension(
     terminalMs?: number;
     convertToTerminalMs?: number;
     pavedRoadClicks?: number;
+    offerMs?: number;
     editor?: string;
     at?: string;
   } | null = null;
@@ -181,6 +182,13 @@ export async function benchExtension(
       `New terminal → its prompt, inside the environment, in ${real.editor} (one e2e run; the environment is applied before the shell starts, so this is the shell's own start)`,
       'the env-flake project',
       `${real.terminalMs} ms`,
+      '',
+    ]);
+  if (real?.offerMs != null)
+    rows.push([
+      `Opening a folder → Seam's offer to convert, in ${real.editor} (code-server start and workbench load included; one e2e run)`,
+      'a git repo with environment.yml + requirements.txt',
+      `${real.offerMs} ms`,
       '',
     ]);
   if (real?.convertToTerminalMs != null)

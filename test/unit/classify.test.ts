@@ -46,25 +46,18 @@ describe('classifying nix errors', () => {
 describe('staging what Seam generated', () => {
   it('git add of exactly the generated paths (never a file of the user that Seam edited), nothing outside git', async function () {
     if (!which('git')) this.skip();
-    const writes = [
-      { path: 'flake.nix', action: 'create' },
-      { path: 'flake.lock', action: 'keep' },
-      { path: 'seam.toml', action: 'keep' },
-      { path: 'pyproject.toml', action: 'replace' },
-      { path: '.gitignore', action: 'replace' },
-      { path: 'seam-plan.txt', action: 'unchanged' },
-    ] as const;
-    const files = [
-      { path: 'flake.nix', mode: 'generated' },
-      { path: 'flake.lock', mode: 'once' },
-      { path: 'seam.toml', mode: 'once' },
-      { path: 'pyproject.toml', mode: 'edit' },
-      { path: '.gitignore', mode: 'block' },
-      { path: 'seam-plan.txt', mode: 'generated' },
+    // path, what convert did, and how Seam writes it.
+    const table = [
+      ['flake.nix', 'create', 'generated'],
+      ['flake.lock', 'keep', 'once'],
+      ['seam.toml', 'keep', 'once'],
+      ['pyproject.toml', 'replace', 'edit'],
+      ['.gitignore', 'replace', 'block'],
+      ['seam-plan.txt', 'unchanged', 'generated'],
     ] as const;
     const paths = pathsToStage(
-      files.map((f) => ({ ...f, content: '' })),
-      writes.map((w) => ({ ...w, before: null, after: '', backup: false })),
+      table.map(([path, , mode]) => ({ path, mode, content: '' })),
+      table.map(([path, action]) => ({ path, action, before: null, after: '', backup: false })),
     );
     assert.deepEqual(paths, ['flake.nix', 'flake.lock', 'seam-plan.txt'], "the team's pyproject.toml and .gitignore are theirs to stage");
     const repo = tree({ 'flake.nix': '{}', 'flake.lock': '{}', 'seam-plan.txt': 'x', 'pyproject.toml': 'mine', 'notes.txt': 'mine' });
