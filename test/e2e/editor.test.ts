@@ -6,12 +6,13 @@
  * Screenshots go to test-results/screenshots/.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { type Editor, openPalette, palette, ROOT, shot, toast, useEditors } from './harness';
+import { type Editor, openPalette, palette, ROOT, seamLog, shot, toast, useEditors } from './harness';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'ml-project');
 const TIMINGS = path.join(ROOT, 'test-results', 'e2e-timings.json');
@@ -19,13 +20,8 @@ const timings: Record<string, number | null> = {};
 
 /** `activate()`'s own time, from the Seam log channel's file in the editor's log folder. */
 function activationFromLog(editor: Editor): number | null {
-  const logs = path.join(editor.base, 'data', 'logs');
-  for (const d of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
-    const f = path.join(logs, d, 'exthost1', 'seam-dev.seam', 'Seam.log');
-    const m = fs.existsSync(f) ? /Seam activated in ([\d.]+) ms/.exec(fs.readFileSync(f, 'utf8')) : null;
-    if (m) return Number(m[1]);
-  }
-  return null;
+  const m = /Seam activated in ([\d.]+) ms/.exec(seamLog(editor));
+  return m ? Number(m[1]) : null;
 }
 const MANIFESTS = ['environment.yml', 'requirements.txt', 'requirements-base.txt', 'pyproject.toml'];
 
@@ -61,8 +57,17 @@ describe('the extension in a real VS Code (code-server)', function () {
     return page;
   }
 
-  it('a .vsix that code-server installs', () => {
+  it('a .vsix that code-server installs, and that Open VSX takes as it is (VS Code 1.91 and later: Cursor, VSCodium, Windsurf)', () => {
     assert.ok(fs.statSync(session.vsix).size > 10_000);
+    const read = (entry: string) => execFileSync('unzip', ['-p', session.vsix, entry], { encoding: 'utf8' });
+    const pkg = JSON.parse(read('extension/package.json'));
+    assert.equal(pkg.engines.vscode, '^1.91.0');
+    assert.equal(pkg.devDependencies['@types/vscode'], '1.91.0', '@types/vscode matches the engine (vsce refuses a newer one)');
+    assert.equal(pkg.enabledApiProposals, undefined, 'no proposed API: Open VSX and other editors would refuse it');
+    const manifest = read('extension.vsixmanifest');
+    assert.match(manifest, /<Identity Language="en-US" Id="seam" Version="[^"]+" Publisher="seam-dev"/);
+    assert.match(manifest, /Microsoft\.VisualStudio\.Code\.Engine" Value="\^1\.91\.0"/);
+    assert.match(read('extension/LICENSE.txt'), /MIT/);
   });
 
   it('trusted: the notification, the walkthrough, Convert from the palette, the plan view', async () => {

@@ -92,6 +92,8 @@ export async function startEditor(
   folder: string,
   trusted: boolean,
   extraSettings: Record<string, unknown> = {},
+  /** Other extensions' .vsix files to install beside Seam's. */
+  others: string[] = [],
 ): Promise<Editor> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'seam-cs-'));
   const data = path.join(base, 'data');
@@ -127,11 +129,12 @@ export async function startEditor(
     XDG_CONFIG_HOME: path.join(base, 'xdg'),
     NIX_CONFIG: OFFLINE_NIX_CONFIG,
   };
-  execFileSync(
-    tools.codeServer,
-    ['--config', path.join(base, 'config.yaml'), '--extensions-dir', ext, '--user-data-dir', data, '--install-extension', vsix],
-    { env, stdio: 'pipe', timeout: 120_000 },
-  );
+  for (const v of [...others, vsix])
+    execFileSync(
+      tools.codeServer,
+      ['--config', path.join(base, 'config.yaml'), '--extensions-dir', ext, '--user-data-dir', data, '--install-extension', v],
+      { env, stdio: 'pipe', timeout: 120_000 },
+    );
   const port = await freePort();
   const logFile = path.join(base, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
@@ -180,6 +183,16 @@ export async function startEditor(
   };
 }
 
+/** What the extension wrote to its "Seam" output channel in this editor ("" before it wrote anything). */
+export function seamLog(editor: Editor): string {
+  const logs = path.join(editor.base, 'data', 'logs');
+  for (const d of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
+    const f = path.join(logs, d, 'exthost1', 'seam-dev.seam', 'Seam.log');
+    if (fs.existsSync(f)) return fs.readFileSync(f, 'utf8');
+  }
+  return '';
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
@@ -221,7 +234,7 @@ export interface EditorSession {
   /** The .vsix every editor of this suite installs. */
   readonly vsix: string;
   /** Starts code-server on `folder` and opens it in a browser page, waiting for the workbench. */
-  open(folder: string, trusted: boolean, settings?: Record<string, unknown>): Promise<{ page: Page; editor: Editor }>;
+  open(folder: string, trusted: boolean, settings?: Record<string, unknown>, others?: string[]): Promise<{ page: Page; editor: Editor }>;
 }
 
 /**
@@ -275,8 +288,8 @@ export function useEditors(name: string, baseSettings: Record<string, unknown> =
     get vsix() {
       return vsix;
     },
-    async open(folder, trusted, settings = {}) {
-      const editor = await startEditor(tools!, vsix, folder, trusted, { ...baseSettings, ...settings });
+    async open(folder, trusted, settings = {}, others = []) {
+      const editor = await startEditor(tools!, vsix, folder, trusted, { ...baseSettings, ...settings }, others);
       editors.push(editor);
       const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
       pages.push(page);
