@@ -156,6 +156,7 @@ export async function benchExtension(
     convertToTerminalMs?: number;
     pavedRoadClicks?: number;
     offerMs?: number;
+    convertToTerminalCachedMs?: number;
     editor?: string;
     at?: string;
   } | null = null;
@@ -182,6 +183,13 @@ export async function benchExtension(
       `New terminal → its prompt, inside the environment, in ${real.editor} (one e2e run; the environment is applied before the shell starts, so this is the shell's own start)`,
       'the env-flake project',
       `${real.terminalMs} ms`,
+      '',
+    ]);
+  if (real?.convertToTerminalCachedMs != null)
+    rows.push([
+      `The same again, cached: Convert (nothing changes) → Open terminal → its prompt, in ${real.editor} (palette, no nix run; one e2e run)`,
+      'the same project',
+      `${real.convertToTerminalCachedMs} ms`,
       '',
     ]);
   if (real?.offerMs != null)

@@ -31,6 +31,8 @@ interface FolderEnv {
   failure?: ResolveError;
   /** File changes come in bursts (a convert writes six files): one resolution after the last. */
   debounce?: ReturnType<typeof setTimeout>;
+  /** Offline: the next quiet retry (its cause may go away by itself), and how long after the last. */
+  retry?: { timer: ReturnType<typeof setTimeout>; ms: number };
   /** The resolution under way, and the inputs it resolves: asking again for the same waits for it. */
   inflight?: { key: string; done: Promise<TerminalEnvironment | undefined> };
 }
@@ -251,6 +253,8 @@ export class EnvController implements vscode.Disposable {
       );
       if (abort.signal.aborted || this.ws.target(folder) !== state.target) return undefined;
       state.failure = undefined;
+      if (state.retry) clearTimeout(state.retry.timer);
+      state.retry = undefined;
       const hook = resolved.env.hook;
       this.log.info(
         `${folder.name}: resolved ${state.target} in ${resolved.env.nixMs} ms${hook ? `, .venv and uv in ${hook.ms} ms` : ''} (${reason})`,
@@ -267,6 +271,12 @@ export class EnvController implements vscode.Disposable {
       const err = e instanceof ResolveError ? e : undefined;
       this.log.error(`${folder.name}: could not resolve ${state.target}: ${errorMessage(e)}${err?.output ? `\n${err.output}` : ''}`);
       state.failure = err;
+      // Offline is a cause that goes away by itself: retry quietly, less and less often (30 s up to 5 min).
+      if (state.retry) clearTimeout(state.retry.timer);
+      if (err?.kind === 'download') {
+        const ms = Math.min((state.retry?.ms ?? 15_000) * 2, 300_000);
+        state.retry = { ms, timer: setTimeout(() => void this.refresh(folder, 'retry after being offline'), ms) };
+      } else state.retry = undefined;
       const short = {
         'nix-missing': 'nix missing',
         'flakes-disabled': 'flakes off',
@@ -397,7 +407,11 @@ export class EnvController implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const f of this.folders.values()) f.abort?.abort();
+    for (const f of this.folders.values()) {
+      f.abort?.abort();
+      if (f.retry) clearTimeout(f.retry.timer);
+      if (f.debounce) clearTimeout(f.debounce);
+    }
     for (const s of this.subscriptions) s.dispose();
   }
 }
