@@ -275,3 +275,23 @@ describe('setup check page', () => {
     assert.match(html, /default-src 'none'/);
   });
 });
+
+describe('walkthrough', () => {
+  it('a step that can fail completes when it succeeded, not when its command was clicked', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const steps = Object.fromEntries(
+      pkg.contributes.walkthroughs[0].steps.map((s: { id: string; completionEvents: string[] }) => [s.id, s.completionEvents]),
+    );
+    assert.deepEqual(steps.setup, ['onContext:seam.setupChecked']);
+    assert.deepEqual(steps.convert, ['onContext:seam.converted']);
+    assert.deepEqual(steps.terminal, ['onContext:seam.terminalOpened']);
+    // Each context is set by the code, after the step's work succeeded.
+    const src = (f: string) => fs.readFileSync(path.join(ROOT, 'src', 'extension', f), 'utf8');
+    assert.match(
+      src('setup.ts'),
+      /page\.reveal\(\);\n\s*await vscode\.commands\.executeCommand\('setContext', 'seam\.setupChecked', true\)/,
+    );
+    assert.match(src('convert.ts'), /ws\.done\(state\.folder\);[\s\S]*setContext', 'seam\.converted', true/);
+    assert.match(src('target.ts'), /terminal\.show\(\);[\s\S]*setContext', 'seam\.terminalOpened', true/);
+  });
+});
