@@ -273,7 +273,8 @@ export class EnvController implements vscode.Disposable {
       state.failure = err;
       // Offline is a cause that goes away by itself: retry quietly, less and less often (30 s up to 5 min).
       if (state.retry) clearTimeout(state.retry.timer);
-      if (err?.kind === 'download') {
+      // So are no nix and flakes off once the user fixes them outside the editor (an install, nix.conf).
+      if (err?.kind === 'download' || err?.kind === 'nix-missing' || err?.kind === 'flakes-disabled') {
         const ms = Math.min((state.retry?.ms ?? 15_000) * 2, 300_000);
         state.retry = { ms, timer: setTimeout(() => void this.refresh(folder, 'retry after being offline'), ms) };
       } else state.retry = undefined;
@@ -311,7 +312,12 @@ export class EnvController implements vscode.Disposable {
     c.description = new vscode.MarkdownString(
       `Seam: the **${env.target}** environment of ${folder.name}${env.venv ? ' with `.venv`' : ''} (\`nix print-dev-env .#${env.target}\` and its shellHook, ${Object.keys(env.variables).length} variables)`,
     );
-    this.status.emit(folder, { type: 'resolved', details: await this.details(folder, terminal) });
+    const details = await this.details(folder, terminal);
+    if (env.ignoredCaches?.length && !details.problem)
+      Object.assign(details, {
+        problem: `nix did not use the flake's binary caches (${env.ignoredCaches.join(', ')}): this user is not a trusted Nix user; the log says what to add to nix.conf`,
+      });
+    this.status.emit(folder, { type: 'resolved', details });
     this.applied.fire(folder);
     if (previous && previous !== env.key) await this.offerRelaunch(reason);
     if (env.venv) await this.offerPython(folder, env);

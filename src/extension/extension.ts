@@ -57,7 +57,7 @@ async function start(context: vscode.ExtensionContext, log: vscode.LogOutputChan
   facts.considerAll();
   // Each target as a Python environment, where the Python Environments extension is installed.
   void import('./pythonEnvs')
-    .then((m) => m.registerPythonEnvironments(ws, env, log))
+    .then((m) => m.registerPythonEnvironments(context, ws, env, log))
     .then((d) => d && context.subscriptions.push(d))
     .catch((e) => log.warn(`the Python Environments extension did not take Seam's environments: ${errorMessage(e)}`));
   void env.refreshAll('start');

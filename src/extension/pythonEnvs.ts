@@ -22,6 +22,7 @@ import type { SeamWorkspace } from './workspace';
 export const PYTHON_ENVS_ID = 'ms-python.vscode-python-envs';
 
 export async function registerPythonEnvironments(
+  context: vscode.ExtensionContext,
   ws: SeamWorkspace,
   env: EnvController,
   log: vscode.LogOutputChannel,
@@ -84,6 +85,14 @@ export async function registerPythonEnvironments(
     if (!had) changedAll.fire([{ kind: 'add' as unknown as EnvironmentChangeKind, environment: item }]);
     changedOne.fire({ uri: folder.uri, old, new: item });
     log.info(`${folder.name}: ${info.displayName} is a Python environment (Python Environments extension)`);
+    // Once per folder: the folder's Python is Seam's target (not the bare .venv, which that extension
+    // would also activate in terminals); a later choice there is the user's.
+    const chosen = `seam.pythonEnvsChosen:${folder.uri.toString()}`;
+    if (!context.workspaceState.get(chosen))
+      void context.workspaceState
+        .update(chosen, true)
+        .then(() => api.setEnvironment(folder.uri, item))
+        .then(undefined, (e: Error) => log.warn(`${folder.name}: could not select ${info.displayName}: ${e.message}`));
   };
   for (const f of ws.folders()) announce(f);
   const applied = env.onDidApply(announce);
