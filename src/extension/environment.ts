@@ -374,7 +374,8 @@ export class EnvController implements vscode.Disposable {
 
   /** Points the Python extension at the target's .venv, only if the user says yes (asked once per folder). */
   private async offerPython(folder: vscode.WorkspaceFolder, env: ResolvedEnv): Promise<void> {
-    if (!vscode.extensions.getExtension('ms-python.python')) return;
+    // With the Python Environments extension, Seam's targets are environments there (pythonEnvs.ts).
+    if (!vscode.extensions.getExtension('ms-python.python') || vscode.extensions.getExtension('ms-python.vscode-python-envs')) return;
     const key = `seam.pythonAsked:${folder.uri.toString()}`;
     if (this.context.workspaceState.get(key)) return;
     await this.context.workspaceState.update(key, true);
@@ -398,11 +399,31 @@ export class EnvController implements vscode.Disposable {
     }
     const state = await this.ws.pick(`Terminal on ${target}`);
     if (!state) return undefined;
+    if (!vscode.workspace.getConfiguration('seam', state.folder).get<boolean>('enable', true)) {
+      void vscode.window.showWarningMessage(`Seam is off for ${state.folder.name} (seam.enable): no environment terminal.`);
+      return undefined;
+    }
     const nix = settings(state.folder).nixPath;
     const root = state.project.root;
-    const env =
-      cachedEnv({ root, target, nix, cacheDir: this.cacheDir }) ??
-      (await resolveEnv({ root, target, nix, cacheDir: this.cacheDir, log: (l) => this.log.info(l) })).env;
+    let env: ResolvedEnv;
+    try {
+      env =
+        cachedEnv({ root, target, nix, cacheDir: this.cacheDir }) ??
+        (
+          await resolveEnv({
+            root,
+            target,
+            nix,
+            cacheDir: this.cacheDir,
+            nixArgs: await this.cacheArgs(state.folder, target),
+            log: (l) => this.log.info(l),
+          })
+        ).env;
+    } catch (e) {
+      if (e instanceof ResolveError) await this.offerFix(state.folder, e);
+      else throw e;
+      return undefined;
+    }
     const full = applyEnvironment(process.env, await this.terminal(env));
     return new vscode.TerminalProfile({ name: `Seam: ${target}`, cwd: state.folder.uri, env: full as Record<string, string> });
   }

@@ -51,7 +51,10 @@ export async function openTerminal(ws: SeamWorkspace, env: EnvController): Promi
     if (choice) await vscode.commands.executeCommand('seam.convert');
     return undefined;
   }
-  const resolved = env.current(state.folder) ?? (await env.refresh(state.folder, 'terminal requested', true));
+  // The environment applied now, if it is the selected target's (just after a switch it is the old one's).
+  const current = env.current(state.folder);
+  const resolved =
+    current && current.target === ws.target(state.folder) ? current : await env.refresh(state.folder, 'terminal requested', true);
   if (!resolved) return undefined;
   // The folder's environment collection applies to every new terminal; this one is just named for it.
   const terminal = vscode.window.createTerminal({ name: `Seam: ${resolved.target}`, cwd: state.folder.uri });

@@ -97,6 +97,57 @@ describe('uv.lock (real files)', function () {
     assert.deepEqual(nixOnly(lock, new Set(['jinja2'])).excluded, ['jinja2', 'markupsafe']);
   });
 
+  it("seam-uv.py prepare writes Nix's packages as wheels without code; cpu and cuda share them; a new pin replaces the old version", function () {
+    const py = spawnSync('python3', ['-c', 'import tomllib'], { encoding: 'utf8' });
+    if (!which('python3') || py.status !== 0) skipBecause(this, 'python3 with tomllib (3.11+) is not installed');
+    const meta = (name: string, version: string) => `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\n`;
+    const dir = tree({
+      'seam-uv.py': UV_HELPER,
+      'cuda/torch-2.9.1.dist-info/METADATA': meta('torch', '2.9.1'),
+      'cuda/triton-3.5.0.dist-info/METADATA': meta('triton', '3.5.0'),
+      'cpu/torch-2.9.1.dist-info/METADATA': meta('torch', '2.9.1'),
+      'cpu/Jinja2-3.1.6.dist-info/METADATA': meta('Jinja2', '3.1.6'),
+      'newpin/torch-2.10.0.dist-info/METADATA': meta('torch', '2.10.0'),
+      'root/.venv/bin/.keep': '',
+    });
+    const wheels = () => fs.readdirSync(path.join(dir, 'root', '.seam', 'nix-wheels')).sort();
+    const prepare = (site: string) => {
+      const r = spawnSync(
+        'python3',
+        [path.join(dir, 'seam-uv.py'), 'prepare', path.join(dir, 'root', '.venv'), path.join(dir, site), path.join(dir, 'root')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+    };
+    prepare('cuda');
+    assert.deepEqual(wheels(), ['torch-2.9.1-py3-none-any.whl', 'triton-3.5.0-py3-none-any.whl']);
+    const bytes = fs.readFileSync(path.join(dir, 'root', '.seam', 'nix-wheels', 'torch-2.9.1-py3-none-any.whl'));
+    prepare('cpu');
+    assert.deepEqual(
+      wheels(),
+      ['jinja2-3.1.6-py3-none-any.whl', 'torch-2.9.1-py3-none-any.whl', 'triton-3.5.0-py3-none-any.whl'],
+      "the cuda shell's triton stays",
+    );
+    assert.deepEqual(
+      fs.readFileSync(path.join(dir, 'root', '.seam', 'nix-wheels', 'torch-2.9.1-py3-none-any.whl')),
+      bytes,
+      'the same bytes every time',
+    );
+    prepare('newpin');
+    assert.deepEqual(
+      wheels(),
+      ['jinja2-3.1.6-py3-none-any.whl', 'torch-2.10.0-py3-none-any.whl', 'triton-3.5.0-py3-none-any.whl'],
+      "torch's old version goes",
+    );
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'root', '.venv', 'seam-nix-packages.txt'), 'utf8'),
+      'torch\n',
+      "UV_EXCLUDE's list is this shell's",
+    );
+  });
+
   it('seam-uv.py (real Python) keeps uv off exactly what `seam check` computes, on every lock', function () {
     const py = spawnSync('python3', ['-c', 'import tomllib'], { encoding: 'utf8' });
     if (!which('python3') || py.status !== 0) skipBecause(this, 'python3 with tomllib (3.11+) is not installed');

@@ -1,7 +1,8 @@
 /**
- * Do the uv packages agree with Nix's versions? The uv project excludes what Nix owns
- * (`exclude-dependencies`), so uv.lock no longer records torch, and uv never compared
- * torchmetrics' `torch>=…` with Nix's torch. `seam check` asks uv: every package uv.lock installs,
+ * Do the uv packages agree with Nix's versions? A team's own pyproject.toml with Seam's block
+ * excludes what Nix owns (`exclude-dependencies`), so its uv.lock never compared torchmetrics'
+ * `torch>=…` with Nix's torch; a lock made elsewhere may not have either (Seam's own pyproject
+ * resolves against the shells' stand-in wheels). `seam check` asks uv: every package uv.lock installs,
  * pinned to its locked version, resolved together with Nix's version of every Nix-owned package
  * (`uv pip compile`, metadata only, in a temporary folder; nothing is installed). A resolution uv
  * cannot find is a violation, with uv's own explanation.

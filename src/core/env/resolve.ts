@@ -2,7 +2,7 @@
  * Resolving a target's environment: `nix print-dev-env --json <root>#<target>` (no shell, arguments
  * as an array, cancellable, time-limited, stderr streamed), turned into the variables and PATH
  * entries a terminal needs, plus the `.venv` the uv layer adds and the host's CUDA driver ahead of
- * any stub. Cached by the content of flake.nix, flake.lock and seam.toml, the target, the system
+ * any stub. Cached by the content of flake.nix, flake.lock, seam.toml and pyproject.toml, the target, the system
  * and the nix binary, so a second resolve (or switching back) runs no nix at all.
  */
 import { errorMessage, SeamError } from '../errors';

@@ -3,7 +3,7 @@
  * environment's installed distributions and prints the `--no-install-package` arguments that keep
  * uv away from everything Nix provides and everything reachable only through it (torch's
  * nvidia-* wheels). It also warns where uv.lock's version of a Nix package differs from Nix's.
- * `seam check` applies the same rule in TypeScript (src/core/check/contract.ts); a test runs both
+ * `seam check` applies the same rule in TypeScript (nixOnly in src/core/check/uvlock.ts); a test runs both
  * on the same locks and compares.
  *
  * Usage (one argument or name per line on stdout):
@@ -213,8 +213,11 @@ def shims(root, site):
             name, version = found
             if version and VERSION.match(version):
                 wanted.add(shim(folder, norm(name), version))
+    # Another version of a package this shell has is stale (a new pin); a package only the other shell
+    # has (cpu and cuda share the folder) stays, so switching shells does not change uv.lock.
+    have = {w.split("-")[0] for w in wanted}
     for stale in os.listdir(folder):
-        if stale not in wanted:
+        if stale not in wanted and (stale.split("-")[0] in have or not stale.endswith(".whl")):
             os.remove(os.path.join(folder, stale))
 
 
