@@ -1,6 +1,7 @@
 /** `seam convert`, `seam check` and `seam index refresh`: the commands that work on one project folder. */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { findOnPath } from '../core/env/cache';
 import { describeCache } from '../core/env/caches';
 import { type CompatResult, nixCompatibility } from '../core/env/compat';
 import { seamCacheDir } from '../core/env/driver';
@@ -293,7 +294,7 @@ export async function check(args: string[], io: ProjectIo): Promise<number> {
   const violations = [...result.violations];
   const notes = [...result.notes];
   // The uv packages against Nix's versions: uv resolves them together (metadata only).
-  const uv = flags.switches.has('offline') ? null : findProgram('uv', io.env);
+  const uv = flags.switches.has('offline') ? null : findOnPath('uv', { ...io.env, PATH: io.env.PATH ?? process.env.PATH });
   const compat: CompatResult = flags.switches.has('offline')
     ? { kind: 'unchecked', why: '--offline' }
     : uv
@@ -324,21 +325,6 @@ export async function check(args: string[], io: ProjectIo): Promise<number> {
     );
   }
   return violations.length ? 1 : 0;
-}
-
-/** A program on PATH (as the shell would find it), or null. */
-function findProgram(name: string, env: Record<string, string | undefined>): string | null {
-  for (const dir of (env.PATH ?? process.env.PATH ?? '').split(nodePath.delimiter)) {
-    if (!dir) continue;
-    const candidate = nodePath.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
 }
 
 export async function index(args: string[], io: ProjectIo): Promise<number> {

@@ -10,12 +10,16 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
+import { flakeCaches } from '../core/env/caches';
 import { hostDriverFolder, seamCacheDir } from '../core/env/driver';
+import { stageGenerated } from '../core/env/git';
 import { detectMachine, type Machine, recommendTarget } from '../core/env/gpu';
 import { ldconfigOutput, probeGpu } from '../core/env/probe';
 import { cachedEnv, envKey, type ResolvedEnv, ResolveError, resolveEnv } from '../core/env/resolve';
 import { applyEnvironment, launcherPath, pythonLauncher, type TerminalEnvironment, terminalEnvironment } from '../core/env/terminal';
 import { errorMessage } from '../core/errors';
+import { pathsToStage } from '../core/generate/convert';
+import { planWrites } from '../core/generate/write';
 import type { Target } from '../core/plan/types';
 import { settings } from './config';
 import type { Details } from './models/status';
@@ -46,6 +50,15 @@ const FIX_LABEL: Record<ResolveError['kind'], string> = {
   'no-target': 'Convert again',
   eval: 'Show log',
 };
+/** How the status item names a failure (else "error"). */
+const SHORT: Partial<Record<ResolveError['kind'], string>> = {
+  'nix-missing': 'nix missing',
+  'flakes-disabled': 'flakes off',
+  untracked: 'files not staged',
+  download: 'offline',
+};
+/** Failures whose cause goes away outside the editor: retried quietly. */
+const RETRIED: ReadonlySet<ResolveError['kind']> = new Set(['download', 'nix-missing', 'flakes-disabled']);
 
 export class EnvController implements vscode.Disposable {
   private readonly folders = new Map<string, FolderEnv>();
@@ -111,7 +124,6 @@ export class EnvController implements vscode.Disposable {
    */
   private async cacheArgs(folder: vscode.WorkspaceFolder, target: Target): Promise<string[]> {
     if (target !== 'cuda') return [];
-    const { flakeCaches } = await import('../core/env/caches');
     const caches = flakeCaches(this.ws.snapshot(folder).flake.text ?? '');
     if (!caches.length) return [];
     const key = `seam.flakeCaches:${folder.uri.toString()}:${caches.map((c) => c.url).join(' ')}`;
@@ -151,9 +163,6 @@ export class EnvController implements vscode.Disposable {
     switch (failure.kind) {
       case 'untracked': {
         const project = this.ws.snapshot(folder);
-        const { planWrites } = await import('../core/generate/write');
-        const { pathsToStage } = await import('../core/generate/convert');
-        const { stageGenerated } = await import('../core/env/git');
         const conversion = project.conversion();
         const paths = pathsToStage(conversion.files, planWrites(project.root, conversion.files, false));
         const staged = await stageGenerated(project.root, paths);
@@ -271,23 +280,17 @@ export class EnvController implements vscode.Disposable {
       const err = e instanceof ResolveError ? e : undefined;
       this.log.error(`${folder.name}: could not resolve ${state.target}: ${errorMessage(e)}${err?.output ? `\n${err.output}` : ''}`);
       state.failure = err;
-      // Offline is a cause that goes away by itself: retry quietly, less and less often (30 s up to 5 min).
+      // Offline, no nix and flakes off go away without the editor (the network, an install, nix.conf):
+      // retry quietly, less and less often (30 s up to 5 min).
       if (state.retry) clearTimeout(state.retry.timer);
-      // So are no nix and flakes off once the user fixes them outside the editor (an install, nix.conf).
-      if (err?.kind === 'download' || err?.kind === 'nix-missing' || err?.kind === 'flakes-disabled') {
+      if (err && RETRIED.has(err.kind)) {
         const ms = Math.min((state.retry?.ms ?? 15_000) * 2, 300_000);
-        state.retry = { ms, timer: setTimeout(() => void this.refresh(folder, 'retry after being offline'), ms) };
+        state.retry = { ms, timer: setTimeout(() => void this.refresh(folder, `retry (${err.kind})`), ms) };
       } else state.retry = undefined;
-      const short = {
-        'nix-missing': 'nix missing',
-        'flakes-disabled': 'flakes off',
-        untracked: 'files not staged',
-        download: 'offline',
-      } as Record<string, string>;
       this.status.emit(folder, {
         type: 'unresolved',
         problem: `${errorMessage(e)}${err ? ` — fix: ${err.fix}${err.kind === 'untracked' ? ' (click here)' : ''}` : ''}`,
-        short: (err && short[err.kind]) ?? 'error',
+        short: (err && SHORT[err.kind]) ?? 'error',
       });
       // A background resolution says it in the status item and the log only (a toast would outlive its cause);
       // one the user asked for answers with the button that performs the fix.

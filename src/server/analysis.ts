@@ -59,40 +59,38 @@ function rangeOf(p: { line: number; column: number; endLine?: number; endColumn?
   return { start, end: { line: start.line, character: start.character + (word || Math.max(1, rest.length)) } };
 }
 
-/** The snapshot's findings for `path` as diagnostics; the project-wide ones (out of date) on its first line. */
+/**
+ * The snapshot's findings for `path` as diagnostics; the project-wide one (out of date) on each
+ * requirement of this manifest the environment lacks, else on its first requirement.
+ */
 export function diagnosticsFor(project: ProjectSnapshot, path: string, texts: Texts): SeamDiagnostic[] {
   const out: SeamDiagnostic[] = [];
-  const isManifest = project.model.manifests.some((m) => m.files.some((f) => same(f, path)));
+  const manifestFile = project.model.manifests.flatMap((m) => m.files).find((f) => same(f, path));
   const line = linesOf(texts, path);
-  // An out-of-date environment shows on the requirements it does not have yet (else the first requirement).
-  const staleAt = isManifest ? project.staleLines(project.model.manifests.flatMap((m) => m.files).find((f) => same(f, path)) ?? path) : [];
+  const wholeLine = (at: number): SeamDiagnostic['range'] => ({
+    start: { line: at - 1, character: 0 },
+    end: { line: at - 1, character: line(at).length || 1 },
+  });
+  const staleAt = manifestFile ? project.staleLines(manifestFile) : [];
   for (const f of project.findings) {
-    const here = same(f.path, path);
-    const projectWide = f.code === 'seam/out-of-date' && isManifest;
-    if (!here && !projectWide) continue;
-    for (const at of projectWide ? staleAt.slice(1) : [])
+    const projectWide = f.code === 'seam/out-of-date' && manifestFile !== undefined;
+    if (!same(f.path, path) && !projectWide) continue;
+    const r = rangeOf(f, line(f.line));
+    const fix = f.fix;
+    const ranges = projectWide
+      ? (staleAt.length ? staleAt : [1]).map(wholeLine)
+      : fix?.kind === 'operator'
+        ? [{ start: r.start, end: { line: r.start.line, character: r.start.character + fix.replace.length } }] // just the operator
+        : [r];
+    for (const range of ranges)
       out.push({
-        range: { start: { line: at - 1, character: 0 }, end: { line: at - 1, character: line(at).length || 1 } },
+        range,
         severity: SEVERITY[f.severity],
         code: f.code,
         message: maskCredentials(f.message),
         source: 'seam',
         ...(f.fix ? { data: f.fix } : {}),
       });
-    const first = staleAt[0] ?? 1;
-    const d: SeamDiagnostic = {
-      range: projectWide
-        ? { start: { line: first - 1, character: 0 }, end: { line: first - 1, character: line(first).length || 1 } }
-        : rangeOf(f, line(f.line)),
-      severity: SEVERITY[f.severity],
-      code: f.code,
-      message: maskCredentials(f.message),
-      source: 'seam',
-    };
-    if (f.fix) d.data = f.fix;
-    if (f.fix?.kind === 'operator')
-      d.range = { start: d.range.start, end: { line: d.range.start.line, character: d.range.start.character + f.fix.replace.length } }; // just the operator
-    out.push(d);
   }
   return out;
 }

@@ -39,6 +39,9 @@ const COMMA = 0x2c;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 
+/** TOML's one-character escapes, after the backslash. */
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
+
 const isBare = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
 
 type Where = 'root' | 'package' | 'deps' | 'manifest' | 'other';
@@ -82,9 +85,9 @@ export function readUvLockFast(text: string): FastLock | null {
       if (c === BACKSLASH) {
         out += text.slice(start, i);
         const e = text[i + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
-        if (e in simple) {
-          out += simple[e];
+        const simple = ESCAPES[e];
+        if (simple !== undefined) {
+          out += simple;
           i += 2;
         } else if (e === 'u' || e === 'U') {
           const len = e === 'u' ? 4 : 8;

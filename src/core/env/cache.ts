@@ -42,19 +42,20 @@ function fileOrEmpty(path: string): string {
   }
 }
 
-/** Where a program name resolves on PATH, or the name itself. */
-function locate(cmd: string, env: NodeJS.ProcessEnv): string {
+/** Where a program name resolves on PATH (an executable file), or null; a path is taken as it is. */
+export function findOnPath(cmd: string, env: Record<string, string | undefined>): string | null {
   if (cmd.includes('/')) return cmd;
   for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir) continue;
     const p = nodePath.join(dir, cmd);
     try {
       fs.accessSync(p, fs.constants.X_OK);
-      return p;
+      if (fs.statSync(p).isFile()) return p;
     } catch {
       /* next */
     }
   }
-  return cmd;
+  return null;
 }
 
 /** The cache key: the inputs that change a dev shell, without running nix (the nix binary by path, size and time). */
@@ -62,7 +63,7 @@ export function envKey(root: string, target: string, nix: string, env: NodeJS.Pr
   const h = crypto.createHash('sha256');
   // pyproject.toml too: the shellHook syncs .venv from it (uv.lock is the hook's own output, so not an input).
   for (const f of ['flake.nix', 'flake.lock', 'seam.toml', 'pyproject.toml']) h.update(`${f}\0${fileOrEmpty(nodePath.join(root, f))}\0`);
-  const bin = locate(nix, env);
+  const bin = findOnPath(nix, env) ?? nix;
   let identity = bin;
   try {
     const real = fs.realpathSync(bin);

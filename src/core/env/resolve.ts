@@ -144,11 +144,12 @@ export interface ResolveOptions {
   progress?: (line: string) => void;
 }
 
-/** Turns print-dev-env's JSON into a terminal environment. */
-export function fromDevEnv(json: string, meta: { target: string; key: string; root: string; nixMs: number }): ResolvedEnv {
-  let doc: { variables?: Record<string, { type: string; value: unknown }> };
+/** print-dev-env's variables: name → { type, value }. */
+type DevVariables = Record<string, { type: string; value: unknown }>;
+
+function devVariables(json: string): DevVariables {
   try {
-    doc = JSON.parse(json);
+    return (JSON.parse(json) as { variables?: DevVariables }).variables ?? {};
   } catch (e) {
     throw new ResolveError(
       `nix print-dev-env printed something that is not JSON: ${errorMessage(e)}`,
@@ -157,8 +158,12 @@ export function fromDevEnv(json: string, meta: { target: string; key: string; ro
       json.slice(0, 2000),
     );
   }
+}
+
+/** Turns print-dev-env's JSON (or its variables, already read) into a terminal environment. */
+export function fromDevEnv(json: string | DevVariables, meta: { target: string; key: string; root: string; nixMs: number }): ResolvedEnv {
   const variables: Record<string, string> = {};
-  const vars = doc.variables ?? {};
+  const vars = typeof json === 'string' ? devVariables(json) : json;
   for (const [k, v] of Object.entries(vars)) {
     if (v.type !== 'exported' || typeof v.value !== 'string' || NOISE.has(k)) continue;
     if ((k === 'SSL_CERT_FILE' || k === 'NIX_SSL_CERT_FILE') && v.value === '/no-cert-file.crt') continue;
@@ -221,10 +226,11 @@ export async function resolveEnv(options: ResolveOptions): Promise<{ env: Resolv
     throw new ResolveError(c.message, c.kind, c.fix, result.stderr);
   }
   const nixMs = Date.now() - started;
-  let env = fromDevEnv(result.stdout, { target: options.target, key, root: options.root, nixMs });
+  const vars = devVariables(result.stdout);
+  let env = fromDevEnv(vars, { target: options.target, key, root: options.root, nixMs });
   const ignored = untrustedCaches(result.stderr);
   if (ignored.length) env = { ...env, ignoredCaches: ignored };
-  if (options.shellHook !== false) env = await withShellHook(env, result.stdout, options);
+  if (options.shellHook !== false) env = await withShellHook(env, vars, options);
   storeEnv(options.cacheDir, options.root, env);
   return { env, fromCache: false };
 }
@@ -240,8 +246,7 @@ const HOOK_NOISE = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'SEAM_HOOK', 'LD_LIBR
  * joins the environment. The driver folder is the terminal's own business (LD_LIBRARY_PATH is not
  * taken). A hook that fails leaves the Nix half, with what it said.
  */
-async function withShellHook(env: ResolvedEnv, devJson: string, options: ResolveOptions): Promise<ResolvedEnv> {
-  const vars = (JSON.parse(devJson) as { variables?: Record<string, { type: string; value: unknown }> }).variables ?? {};
+async function withShellHook(env: ResolvedEnv, vars: DevVariables, options: ResolveOptions): Promise<ResolvedEnv> {
   const hook = typeof vars.shellHook?.value === 'string' ? vars.shellHook.value : '';
   if (!hook.trim()) return env;
   const base = options.env ?? process.env;

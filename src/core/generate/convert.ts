@@ -142,10 +142,10 @@ export function pathsToStage(files: GeneratedFile[], writes: PlannedWrite[]): st
   return writes
     .filter(
       (w) =>
-        w.path === 'flake.lock' ||
-        w.action === 'create' ||
-        ((w.action === 'replace' || w.action === 'unchanged') && mode.get(w.path) === 'generated'),
+        w.action !== 'blocked' &&
+        (w.path === 'flake.lock' ||
+          w.action === 'create' ||
+          ((w.action === 'replace' || w.action === 'unchanged') && mode.get(w.path) === 'generated')),
     )
-    .filter((w) => w.action !== 'blocked')
     .map((w) => w.path);
 }

@@ -637,10 +637,9 @@ function archiveName(ref: string): string | null {
   return sdist ? sdist[1] : null;
 }
 
-/** The name a local project declares, read (never run) from its own pyproject.toml or setup.cfg (never from one Seam generated). */
 /**
- * What a local project's own files say, read as text (never run): its name from pyproject.toml,
- * setup.cfg or a literal `setup(name="…")` in setup.py, and whether its build imports torch (a
+ * What a local project's own files say, read as text (never run; never one Seam generated): its
+ * name from pyproject.toml, setup.cfg or a literal `setup(name="…")` in setup.py, and whether its build imports torch (a
  * setup.py that imports torch — torch.utils.cpp_extension's CUDAExtension and the like — or torch
  * in pyproject.toml's build-system.requires): such a package must build against Nix's torch.
  */

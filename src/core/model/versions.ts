@@ -213,13 +213,10 @@ export function isNixRelease(name: string, locked: string, nix: string): boolean
  * The era a version belongs to: its major release (0.x is one era: wandb 0.19 → 0.21 and tiktoken
  * 0.7 → 0.11 are routine updates). Null when the version has no leading number.
  */
-function eraOf(version: string): number[] | null {
+function eraOf(version: string): number | null {
   const m = /^v?(\d+)/.exec(version.trim());
-  return m ? [Number(m[1])] : null;
+  return m ? Number(m[1]) : null;
 }
-
-const eraText = (e: number[]) => `${e[0]}.x`;
-const eraCompare = (a: number[], b: number[]) => a[0] - b[0];
 
 /**
  * Whether Nix's version sits in another era than the specifier allows — torch ==1.11 against 2.9,
@@ -235,22 +232,22 @@ export function eraJump(specifier: string, nix: string): { asked: string; nix: s
     return null;
   }
   const have = isValidVersion(nix) ? eraOf(nix) : null;
-  const bounds: number[][] = [];
+  const bounds: number[] = [];
   for (const c of clauses) {
     if (!['==', '===', '~=', '<', '<='].includes(c.operator)) continue;
     let e = eraOf(c.version);
-    if (!e) continue;
+    if (e === null) continue;
     // "<2" and "<2.0" end the 1.x era.
-    if (c.operator === '<' && /^\d+(\.0+)*$/.test(c.version) && e[0] > 0) e = [e[0] - 1];
+    if (c.operator === '<' && /^\d+(\.0+)*$/.test(c.version) && e > 0) e -= 1;
     bounds.push(e);
   }
   for (const c of clauses) {
     if (c.operator !== '>=' && c.operator !== '>') continue;
     const e = eraOf(c.version);
-    if (e && have && eraCompare(e, have) > 0) return { asked: eraText(e), nix: eraText(have), newer: true };
+    if (e !== null && have !== null && e > have) return { asked: `${e}.x`, nix: `${have}.x`, newer: true };
   }
   if (!bounds.length) return null;
-  const newest = bounds.reduce((a, b) => (eraCompare(a, b) >= 0 ? a : b));
-  if (!have) return { asked: eraText(newest), nix: `'${nix}' (not a version Seam can compare)` };
-  return eraCompare(have, newest) > 0 ? { asked: eraText(newest), nix: eraText(have) } : null;
+  const newest = Math.max(...bounds);
+  if (have === null) return { asked: `${newest}.x`, nix: `'${nix}' (not a version Seam can compare)` };
+  return have > newest ? { asked: `${newest}.x`, nix: `${have}.x` } : null;
 }

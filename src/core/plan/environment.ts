@@ -41,13 +41,6 @@ const LOCAL_BUILDS =
   "the binary caches build only nixpkgs' default Python set, so every Nix package of this environment (torch included) compiles on this machine: hours, not minutes";
 
 /**
- * The interpreter: nixpkgs' default python3 when the manifests allow it (the caches build it);
- * else the newest set the caches build that fits; else the newest set that fits (saying it
- * compiles locally); and when no Python in this nixpkgs fits (3.6, 3.8), the nearest one for which
- * every Nix package evaluates, recorded in seam.toml, with how to get closer. seam.toml's `python`
- * always wins.
- */
-/**
  * The Python a wheel's file name allows: `==3.10.*` for a cp310 wheel, `>=3.8` for a cp38-abi3 one;
  * null for pure (py3) wheels, other interpreters, and URLs that are not wheels.
  */
@@ -63,6 +56,13 @@ export function wheelPython(url: string): string | null {
   return cp.length === 1 ? `==3.${minor}.*` : null;
 }
 
+/**
+ * The interpreter: nixpkgs' default python3 when the manifests allow it (the caches build it);
+ * else the newest set the caches build that fits; else the newest set that fits (saying it
+ * compiles locally); and when no Python in this nixpkgs fits (3.6, 3.8), the nearest one for which
+ * every Nix package evaluates, recorded in seam.toml, with how to get closer. seam.toml's `python`
+ * always wins.
+ */
 export function chooseInterpreter(
   manifests: Manifest[],
   requirements: Requirement[],

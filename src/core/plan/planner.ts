@@ -448,12 +448,15 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
   let applied: string;
   let severity: Problem['severity'] = config.policy === 'strict' ? 'error' : 'warning';
   const decided = config.overrides[p.name]?.owner === 'nix';
-  if (jump && !decided && !(config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware')) {
+  const movesToUv = config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware';
+  // Another era that nobody decided on yet (policy = "uv" decides it for a pure-Python package).
+  const era = jump !== null && !decided && !movesToUv;
+  if (era) {
     // Another era is another API: code written for torch 1.x, TensorFlow 1.x or numpy 1.x does not just run on 2.x.
     choices[0] = `accept Nix's ${p.nixVersion} ([overrides] ${p.name} = { owner = "nix" } in seam.toml)`;
     applied = `none yet: ${jump.asked} → ${jump.nix} is another era, so Seam does not choose for you`;
     severity = 'error';
-  } else if (config.policy === 'uv' && p.reason !== 'native' && p.reason !== 'cuda-aware') {
+  } else if (movesToUv) {
     for (const t of TARGETS) if (p.owner[t] === 'nix') p.owner[t] = 'uv';
     p.reason = 'version-policy';
     applied = `moved to uv (policy = "uv"), since ${p.name} is pure Python`;
@@ -477,7 +480,7 @@ function applyVersions(p: PlannedPackage, config: PlanConfig, problems: Problem[
     code: 'plan/version-conflict',
     package: p.name,
     message:
-      jump && !decided && severity === 'error' && config.policy !== 'strict'
+      era && config.policy !== 'strict'
         ? `${p.name}: the manifests ask for ${p.requested} (${jump.asked}), nixpkgs has ${p.nixVersion} (${jump.nix}): another era, so decide: ${choices.join('; or ')}`
         : `${p.name}: the manifests ask for ${p.requested}, nixpkgs has ${p.nixVersion}; ${applied}`,
   });
